@@ -1,0 +1,301 @@
+"""The planning data model: layer kinds, their schemas and the column alias table.
+
+A *layer* is a GeoDataFrame of a known kind whose columns carry the canonical English
+names below (extra columns are kept as they are). Files from planners use Chinese or
+English headers; :data:`ALIASES` maps every accepted header to its canonical name.
+``gdf.attrs["mzgeo_kind"]`` records the kind and ``gdf.attrs["mzgeo_source"]`` where the
+data came from (``"示例数据（合成）"`` for synthetic demo layers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ._errors import InputError
+
+__all__ = [
+    "ALIASES",
+    "KINDS",
+    "LayerSpec",
+    "canonical_column",
+    "get_spec",
+    "kind_of",
+    "resolve_columns",
+    "set_kind",
+]
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """Schema of one layer kind.
+
+    Attributes
+    ----------
+    key : str
+        English key (``"shelters"``).
+    name_zh : str
+        Chinese name (``"避灾安置场所"``).
+    geometry : str
+        ``"point"``, ``"polygon"`` or ``"line"``.
+    required : tuple of str
+        Canonical columns that must be present.
+    optional : tuple of str
+        Canonical columns used when present.
+    numeric : tuple of str
+        Columns that must be numbers ≥ 0.
+    unique : tuple of str
+        Columns whose values must not repeat.
+    categories : dict
+        Allowed values per column (after alias mapping of the values).
+    """
+
+    key: str
+    name_zh: str
+    geometry: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+    numeric: tuple[str, ...] = ()
+    unique: tuple[str, ...] = ()
+    categories: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+#: The layer kinds (English key → spec).
+KINDS: dict[str, LayerSpec] = {
+    s.key: s
+    for s in [
+        LayerSpec(
+            "units", "行政区", "polygon",
+            required=("code", "name"),
+            optional=("level", "parent_code", "population", "elderly", "urban"),
+            numeric=("population", "elderly"),
+            unique=("code",),
+            categories={"level": ("市", "区县", "乡镇街道", "村社区")},
+        ),
+        LayerSpec(
+            "villages", "村社区点", "point",
+            required=("name",),
+            optional=("code", "unit_code", "village_type", "population", "elderly", "urban"),
+            numeric=("population", "elderly"),
+            unique=("code",),
+            categories={"village_type": ("村", "社区")},
+        ),
+        LayerSpec(
+            "shelters", "避灾安置场所", "point",
+            required=("name",),
+            optional=("code", "tier", "capacity", "area_m2", "address", "unit_code"),
+            numeric=("capacity", "area_m2"),
+            unique=("code",),
+            categories={"tier": ("县级", "乡镇级", "村级")},
+        ),
+        LayerSpec(
+            "daycare", "居家养老服务照料中心", "point",
+            required=("name",),
+            optional=("code", "village", "unit_code", "has_meal", "has_medical", "address"),
+            unique=("code",),
+        ),
+        LayerSpec(
+            "institutions", "养老机构", "point",
+            required=("name", "beds"),
+            optional=("code", "nursing_beds", "ownership", "address", "unit_code"),
+            numeric=("beds", "nursing_beds"),
+            unique=("code",),
+            categories={"ownership": ("公办", "民办", "公建民营")},
+        ),
+        LayerSpec(
+            "cemeteries", "公墓/骨灰堂", "point",
+            required=("name",),
+            optional=("code", "cemetery_type", "capacity", "used", "address", "unit_code"),
+            numeric=("capacity", "used"),
+            unique=("code",),
+            categories={"cemetery_type": ("经营性公墓", "公益性公墓", "骨灰堂")},
+        ),
+        LayerSpec(
+            "markers", "界桩", "point",
+            required=("marker_id",),
+            optional=("line_name", "marker_type", "year_set", "remarks"),
+            numeric=("year_set",),
+            unique=("marker_id",),
+            categories={"marker_type": ("单立", "双立", "三立")},
+        ),
+        LayerSpec(
+            "graves", "坟墓/散埋点", "point",
+            required=("grave_id",),
+            optional=("village", "unit_code", "remarks"),
+            unique=("grave_id",),
+        ),
+        LayerSpec(
+            "roads", "道路", "line",
+            required=(),
+            optional=("name", "road_class", "speed_kph", "oneway", "bridge"),
+            numeric=("speed_kph",),
+        ),
+        LayerSpec(
+            "rivers", "河流", "line",
+            required=(),
+            optional=("name", "river_class"),
+        ),
+        LayerSpec(
+            "railways", "铁路", "line",
+            required=(),
+            optional=("name", "rail_class"),
+        ),
+        LayerSpec(
+            "zones", "禁葬区/管控区", "polygon",
+            required=(),
+            optional=("name", "zone_type"),
+        ),
+    ]
+}
+
+#: Accepted column headers (lower-cased, spaces stripped) → canonical column name.
+#: ``lon``/``lat`` are the point coordinate columns of tables without geometry.
+ALIASES: dict[str, str] = {}
+
+_ALIAS_GROUPS: dict[str, tuple[str, ...]] = {
+    "name": ("名称", "name", "名字", "机构名称", "场所名称", "单位名称", "中心名称", "村社区名称", "村名", "行政区名称", "区划名称"),
+    "code": ("代码", "code", "编码", "编号", "id", "区划代码", "统一区划代码", "行政区划代码", "adcode"),
+    "level": ("级别", "层级", "level", "行政级别"),
+    "parent_code": ("上级代码", "上级区划代码", "parent_code", "parent", "父级代码"),
+    "population": ("人口", "总人口", "户籍人口", "常住人口", "population", "pop"),
+    "elderly": ("老年人口", "60岁以上人口", "60岁及以上人口", "老人数", "elderly", "pop60", "elderly_60"),
+    "urban": ("城乡", "是否城镇", "urban", "城镇"),
+    "unit_code": ("所属区划代码", "所属行政区代码", "乡镇代码", "unit_code", "township_code"),
+    "village_type": ("村社区类型", "类型_村社区", "村社区", "village_type"),
+    "tier": ("等级", "层级_场所", "场所等级", "tier", "级别_场所"),
+    "capacity": ("容纳人数", "可容纳人数", "容量", "capacity", "设计容量", "穴位数", "格位数"),
+    "area_m2": ("可用面积", "使用面积", "面积", "有效面积", "area", "area_m2", "可用面积(m2)", "可用面积（㎡）"),
+    "address": ("地址", "详细地址", "address", "addr"),
+    "village": ("所在村社区", "所属村社区", "村社区名称_所在", "village", "所属村"),
+    "has_meal": ("老年食堂", "是否有老年食堂", "助餐服务", "has_meal", "meal"),
+    "has_medical": ("医养结合", "医疗合作", "是否医养结合", "has_medical", "medical"),
+    "beds": ("床位数", "床位", "总床位", "总床位数", "beds", "bed"),
+    "nursing_beds": ("护理型床位", "护理型床位数", "nursing_beds", "nursing"),
+    "ownership": ("性质", "运营方式", "所有制", "ownership", "operation", "举办性质"),
+    "cemetery_type": ("公墓类型", "类型", "cemetery_type", "type"),
+    "used": ("已使用", "已用", "已安葬", "used"),
+    "marker_id": ("界桩编号", "界桩号", "marker_id", "桩号"),
+    "line_name": ("界线名称", "所属界线", "界线", "line_name", "line"),
+    "marker_type": ("界桩类型", "桩型", "marker_type"),
+    "year_set": ("埋设年份", "设立年份", "year_set", "year"),
+    "remarks": ("备注", "remarks", "remark", "说明"),
+    "grave_id": ("坟墓编号", "编号_坟墓", "grave_id", "墓号"),
+    "road_class": ("道路等级", "等级_道路", "道路类型", "road_class", "class", "highway", "fclass"),
+    "speed_kph": ("速度", "设计速度", "限速", "speed", "speed_kph", "maxspeed"),
+    "oneway": ("单行", "是否单行", "oneway"),
+    "bridge": ("桥梁", "是否桥梁", "bridge"),
+    "river_class": ("河道等级", "river_class"),
+    "rail_class": ("铁路等级", "rail_class"),
+    "zone_type": ("区域类型", "管控类型", "zone_type"),
+    "lon": ("经度", "lon", "lng", "long", "longitude", "x", "东经"),
+    "lat": ("纬度", "lat", "latitude", "y", "北纬"),
+}
+for _canon, _names in _ALIAS_GROUPS.items():
+    for _n in _names:
+        ALIASES.setdefault(_n.lower().replace(" ", ""), _canon)
+
+#: Value aliases for category columns (value as written → canonical value).
+VALUE_ALIASES: dict[str, dict[str, str]] = {
+    "tier": {
+        "县级": "县级", "区县级": "县级", "county": "县级", "县": "县级",
+        "乡镇级": "乡镇级", "乡镇": "乡镇级", "街道级": "乡镇级", "乡镇（街道）级": "乡镇级",
+        "乡镇/街道级": "乡镇级", "township": "乡镇级",
+        "村级": "村级", "村": "村级", "社区级": "村级", "村（社区）级": "村级", "村/社区级": "村级",
+        "village": "村级",
+    },
+    "ownership": {"公办": "公办", "public": "公办", "民办": "民办", "private": "民办",
+                  "公建民营": "公建民营", "ppp": "公建民营"},
+    "village_type": {"村": "村", "行政村": "村", "village": "村", "社区": "社区", "community": "社区"},
+    "marker_type": {"单立": "单立", "单": "单立", "single": "单立", "双立": "双立", "双": "双立",
+                    "double": "双立", "三立": "三立", "三": "三立", "triple": "三立"},
+    "cemetery_type": {"经营性公墓": "经营性公墓", "经营性": "经营性公墓", "commercial": "经营性公墓",
+                      "公益性公墓": "公益性公墓", "公益性": "公益性公墓", "public": "公益性公墓",
+                      "骨灰堂": "骨灰堂", "ashes_hall": "骨灰堂", "ashes hall": "骨灰堂"},
+    "level": {"市": "市", "地级市": "市", "city": "市", "区县": "区县", "县": "区县", "区": "区县",
+              "县级": "区县", "county": "区县", "乡镇街道": "乡镇街道", "乡镇": "乡镇街道",
+              "街道": "乡镇街道", "township": "乡镇街道", "村社区": "村社区", "村": "村社区",
+              "社区": "村社区", "village": "村社区"},
+}
+
+
+def get_spec(kind: str) -> LayerSpec:
+    """The :class:`LayerSpec` of a kind given by English key or Chinese name.
+
+    Raises
+    ------
+    InputError
+        Unknown kind; the message lists the valid ones.
+    """
+    if kind in KINDS:
+        return KINDS[kind]
+    for spec in KINDS.values():
+        if kind == spec.name_zh:
+            return spec
+    valid = "、".join(f"{s.key}（{s.name_zh}）" for s in KINDS.values())
+    msg = f"未知的图层类型 {kind!r}，可用：{valid}"
+    raise InputError(msg)
+
+
+def canonical_column(header: object) -> str | None:
+    """Canonical name of a column header, or ``None`` when it is not in :data:`ALIASES`."""
+    key = str(header).strip().lower().replace(" ", "")
+    if key in ALIASES:
+        return ALIASES[key]
+    # headers with units in brackets: "容纳人数（人）", "可用面积(m²)"
+    for sep in ("(", "（", "["):
+        if sep in key:
+            return ALIASES.get(key.split(sep, 1)[0])
+    return None
+
+
+def resolve_columns(columns: list[str], kind: str) -> dict[str, str]:
+    """Map a file's headers to canonical names for a layer kind.
+
+    Headers already canonical are kept; the first header matching an alias wins; headers
+    matching nothing are kept unchanged (extra columns). Only the canonical names that the
+    kind uses (plus ``lon``/``lat``) are renamed, so an extra column named "类型" in a
+    shelters file is left alone.
+
+    Parameters
+    ----------
+    columns : list of str
+        Headers as in the file.
+    kind : str
+        Layer kind.
+
+    Returns
+    -------
+    dict
+        ``{header: canonical}`` for the headers to rename.
+    """
+    spec = get_spec(kind)
+    wanted = set(spec.required) | set(spec.optional) | {"lon", "lat"}
+    mapping: dict[str, str] = {}
+    taken = {c for c in columns if c in wanted}
+    for col in columns:
+        if col in wanted:
+            continue
+        canon = canonical_column(col)
+        if canon in wanted and canon not in taken:
+            mapping[col] = canon
+            taken.add(canon)
+    return mapping
+
+
+def aliases_for(column: str) -> list[str]:
+    """All accepted headers for a canonical column (for error messages and docs)."""
+    return list(_ALIAS_GROUPS.get(column, (column,)))
+
+
+def set_kind(gdf: pd.DataFrame, kind: str, source: str | None = None) -> pd.DataFrame:
+    """Label a frame with its layer kind (and source) in ``attrs``; returns the same frame."""
+    gdf.attrs["mzgeo_kind"] = get_spec(kind).key
+    if source is not None:
+        gdf.attrs["mzgeo_source"] = source
+    return gdf
+
+
+def kind_of(gdf: pd.DataFrame) -> str | None:
+    """The layer kind recorded in ``attrs`` (or ``None``)."""
+    return gdf.attrs.get("mzgeo_kind")
