@@ -9,6 +9,8 @@ data came from (``"示例数据（合成）"`` for synthetic demo layers).
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -17,11 +19,22 @@ from ._errors import InputError
 
 __all__ = [
     "ALIASES",
+    "BOOLEAN_COLUMNS",
+    "FALSE_VALUES",
     "KINDS",
+    "KIND_ALIASES",
+    "TEXT_COLUMNS",
+    "TRUE_VALUES",
+    "VALUE_ALIASES",
     "LayerSpec",
+    "alias_table",
+    "aliases_for",
     "canonical_column",
+    "canonical_value",
     "get_spec",
     "kind_of",
+    "normalise_categories",
+    "parse_booleans",
     "resolve_columns",
     "set_kind",
 ]
@@ -191,22 +204,67 @@ _ALIAS_GROUPS: dict[str, tuple[str, ...]] = {
     "lon": ("经度", "lon", "lng", "long", "longitude", "x", "东经"),
     "lat": ("纬度", "lat", "latitude", "y", "北纬"),
 }
+
+
+def _key(text: object) -> str:
+    """Normalised lookup key: NFKC (full-width → half-width), lower case, no white space."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).lower()
+
+
 for _canon, _names in _ALIAS_GROUPS.items():
     for _n in _names:
-        ALIASES.setdefault(_n.lower().replace(" ", ""), _canon)
+        ALIASES.setdefault(_key(_n), _canon)
+
+#: Headers whose meaning depends on the kind (checked before :data:`ALIASES`): a shelters
+#: file's "级别" is the shelter tier, a markers file's "编号" is the marker ID.
+KIND_ALIASES: dict[str, dict[str, str]] = {
+    "shelters": {"级别": "tier", "场所级别": "tier", "避灾场所级别": "tier", "容纳人数": "capacity"},
+    "markers": {"编号": "marker_id", "id": "marker_id", "类型": "marker_type", "年份": "year_set"},
+    "graves": {"编号": "grave_id", "id": "grave_id", "所在村": "village", "村": "village"},
+    "villages": {"类型": "village_type", "村社区": "village_type"},
+    "daycare": {"所在村": "village", "村社区": "village"},
+    "institutions": {"床位": "beds", "类型": "ownership"},
+    "roads": {"等级": "road_class", "类型": "road_class"},
+    "rivers": {"等级": "river_class"},
+    "railways": {"等级": "rail_class"},
+    "zones": {"类型": "zone_type"},
+}
+
+#: Columns holding identifiers or codes: kept as text (``330502001000`` must not become a
+#: float, leading zeros must survive).
+TEXT_COLUMNS: tuple[str, ...] = ("code", "unit_code", "parent_code", "marker_id", "grave_id")
+
+#: Yes/no columns; parsed by :func:`parse_booleans` into the nullable ``boolean`` dtype.
+BOOLEAN_COLUMNS: tuple[str, ...] = ("has_meal", "has_medical", "urban", "oneway", "bridge")
+
+#: Values read as ``True`` in yes/no columns (compared after :func:`_key` normalisation).
+TRUE_VALUES: frozenset[str] = frozenset(
+    {"是", "有", "1", "1.0", "y", "yes", "true", "t", "√", "✓", "✔", "对", "已开展", "开展", "具备"}
+)
+#: Values read as ``False`` in yes/no columns.
+FALSE_VALUES: frozenset[str] = frozenset(
+    {"否", "无", "0", "0.0", "n", "no", "false", "f", "×", "✗", "✘", "没有", "未开展", "不具备", "-", "/"}
+)
+_EXTRA_BOOL: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "urban": (
+        frozenset({"城镇", "城市", "城区", "城", "社区", "urban"}),
+        frozenset({"农村", "乡村", "村", "rural"}),
+    ),
+}
 
 #: Value aliases for category columns (value as written → canonical value).
 VALUE_ALIASES: dict[str, dict[str, str]] = {
     "tier": {
         "县级": "县级", "区县级": "县级", "county": "县级", "县": "县级",
         "乡镇级": "乡镇级", "乡镇": "乡镇级", "街道级": "乡镇级", "乡镇（街道）级": "乡镇级",
-        "乡镇/街道级": "乡镇级", "township": "乡镇级",
+        "乡镇/街道级": "乡镇级", "乡镇街道级": "乡镇级", "township": "乡镇级",
         "村级": "村级", "村": "村级", "社区级": "村级", "村（社区）级": "村级", "村/社区级": "村级",
-        "village": "村级",
+        "村社区级": "村级", "village": "村级",
     },
-    "ownership": {"公办": "公办", "public": "公办", "民办": "民办", "private": "民办",
-                  "公建民营": "公建民营", "ppp": "公建民营"},
-    "village_type": {"村": "村", "行政村": "村", "village": "村", "社区": "社区", "community": "社区"},
+    "ownership": {"公办": "公办", "public": "公办", "公立": "公办", "民办": "民办", "private": "民办",
+                  "社会办": "民办", "民营": "民办", "公建民营": "公建民营", "ppp": "公建民营"},
+    "village_type": {"村": "村", "行政村": "村", "village": "村", "社区": "社区", "community": "社区",
+                     "城市社区": "社区"},
     "marker_type": {"单立": "单立", "单": "单立", "single": "单立", "双立": "双立", "双": "双立",
                     "double": "双立", "三立": "三立", "三": "三立", "triple": "三立"},
     "cemetery_type": {"经营性公墓": "经营性公墓", "经营性": "经营性公墓", "commercial": "经营性公墓",
@@ -214,13 +272,25 @@ VALUE_ALIASES: dict[str, dict[str, str]] = {
                       "骨灰堂": "骨灰堂", "ashes_hall": "骨灰堂", "ashes hall": "骨灰堂"},
     "level": {"市": "市", "地级市": "市", "city": "市", "区县": "区县", "县": "区县", "区": "区县",
               "县级": "区县", "county": "区县", "乡镇街道": "乡镇街道", "乡镇": "乡镇街道",
-              "街道": "乡镇街道", "township": "乡镇街道", "村社区": "村社区", "村": "村社区",
-              "社区": "村社区", "village": "村社区"},
+              "街道": "乡镇街道", "镇": "乡镇街道", "乡": "乡镇街道", "township": "乡镇街道",
+              "村社区": "村社区", "村": "村社区", "社区": "村社区", "village": "村社区"},
+}
+_VALUE_LOOKUP: dict[str, dict[str, str]] = {
+    col: {_key(k): v for k, v in table.items()} for col, table in VALUE_ALIASES.items()
 }
 
 
 def get_spec(kind: str) -> LayerSpec:
     """The :class:`LayerSpec` of a kind given by English key or Chinese name.
+
+    Parameters
+    ----------
+    kind : str
+        English key (``"shelters"``) or Chinese name (``"避灾安置场所"``).
+
+    Returns
+    -------
+    LayerSpec
 
     Raises
     ------
@@ -237,15 +307,39 @@ def get_spec(kind: str) -> LayerSpec:
     raise InputError(msg)
 
 
-def canonical_column(header: object) -> str | None:
-    """Canonical name of a column header, or ``None`` when it is not in :data:`ALIASES`."""
-    key = str(header).strip().lower().replace(" ", "")
-    if key in ALIASES:
-        return ALIASES[key]
-    # headers with units in brackets: "容纳人数（人）", "可用面积(m²)"
-    for sep in ("(", "（", "["):
+def canonical_column(header: object, kind: str | None = None) -> str | None:
+    """Canonical name of a column header, or ``None`` when it is not in the alias tables.
+
+    Parameters
+    ----------
+    header : object
+        The header as written in the file. Full-width characters, case, spaces and a unit
+        in brackets (``"容纳人数（人）"``, ``"可用面积(m²)"``) are ignored.
+    kind : str, optional
+        Layer kind; its :data:`KIND_ALIASES` are tried first.
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> canonical_column("床位数（张）")
+    'beds'
+    >>> canonical_column("级别", "shelters")
+    'tier'
+    """
+    key = _key(header)
+    candidates = [key]
+    for sep in ("(", "[", "{"):
         if sep in key:
-            return ALIASES.get(key.split(sep, 1)[0])
+            candidates.append(key.split(sep, 1)[0])
+    table = KIND_ALIASES.get(get_spec(kind).key, {}) if kind is not None else {}
+    for cand in candidates:
+        if cand in table:
+            return table[cand]
+        if cand in ALIASES:
+            return ALIASES[cand]
     return None
 
 
@@ -255,7 +349,7 @@ def resolve_columns(columns: list[str], kind: str) -> dict[str, str]:
     Headers already canonical are kept; the first header matching an alias wins; headers
     matching nothing are kept unchanged (extra columns). Only the canonical names that the
     kind uses (plus ``lon``/``lat``) are renamed, so an extra column named "类型" in a
-    shelters file is left alone.
+    shelters file is left alone. A column named ``geometry`` is never renamed.
 
     Parameters
     ----------
@@ -268,28 +362,175 @@ def resolve_columns(columns: list[str], kind: str) -> dict[str, str]:
     -------
     dict
         ``{header: canonical}`` for the headers to rename.
+
+    Examples
+    --------
+    >>> resolve_columns(["名称", "床位数", "护理型床位", "备注"], "institutions")
+    {'名称': 'name', '床位数': 'beds', '护理型床位': 'nursing_beds'}
     """
     spec = get_spec(kind)
     wanted = set(spec.required) | set(spec.optional) | {"lon", "lat"}
     mapping: dict[str, str] = {}
     taken = {c for c in columns if c in wanted}
     for col in columns:
-        if col in wanted:
+        if col in wanted or col == "geometry":
             continue
-        canon = canonical_column(col)
+        canon = canonical_column(col, spec.key)
         if canon in wanted and canon not in taken:
             mapping[col] = canon
             taken.add(canon)
     return mapping
 
 
-def aliases_for(column: str) -> list[str]:
-    """All accepted headers for a canonical column (for error messages and docs)."""
-    return list(_ALIAS_GROUPS.get(column, (column,)))
+def aliases_for(column: str, kind: str | None = None) -> list[str]:
+    """All accepted headers for a canonical column (for error messages and docs).
+
+    Parameters
+    ----------
+    column : str
+        Canonical column name (``"beds"``).
+    kind : str, optional
+        Layer kind; adds its kind-specific aliases (:data:`KIND_ALIASES`).
+
+    Returns
+    -------
+    list of str
+    """
+    names = list(_ALIAS_GROUPS.get(column, (column,)))
+    if kind is not None:
+        names += [h for h, c in KIND_ALIASES.get(get_spec(kind).key, {}).items() if c == column and h not in names]
+    return names
+
+
+def canonical_value(column: str, value: object) -> str | None:
+    """Canonical category value (``"乡镇（街道）级"`` → ``"乡镇级"``), or ``None`` when unknown.
+
+    Parameters
+    ----------
+    column : str
+        Canonical column name with a :data:`VALUE_ALIASES` table (``"tier"``...).
+    value : object
+        Value as written.
+
+    Returns
+    -------
+    str or None
+    """
+    return _VALUE_LOOKUP.get(column, {}).get(_key(value))
+
+
+def _keys_of(series: pd.Series) -> dict[object, str]:
+    """:func:`_key` of each distinct non-missing value (few distinct values: computed once each)."""
+    return {v: _key(v) for v in pd.unique(series.dropna().to_numpy(dtype=object))}
+
+
+def normalise_categories(series: pd.Series, column: str) -> tuple[pd.Series, pd.Series]:
+    """Map the values of a category column to their canonical spelling.
+
+    Parameters
+    ----------
+    series : pandas.Series
+        Values as read.
+    column : str
+        Canonical column name (``"tier"``, ``"ownership"``...).
+
+    Returns
+    -------
+    tuple of pandas.Series
+        The normalised values (unknown values are kept as written, stripped; blanks become
+        missing) and a boolean mask of the non-blank values that no alias matched.
+    """
+    table = _keys_of(series)
+    keys = series.map(table)
+    blank = keys.fillna("").eq("")
+    lookup = _VALUE_LOOKUP.get(column, {})
+    canon = {v: lookup.get(k, str(v).strip()) for v, k in table.items()}
+    out = series.map(canon).where(~blank, pd.NA).astype("string")
+    unknown = ~blank & ~keys.isin(lookup.keys())
+    return out, unknown.astype(bool)
+
+
+def parse_booleans(series: pd.Series, column: str | None = None) -> tuple[pd.Series, pd.Series]:
+    """Parse a yes/no column (是/否, 有/无, 1/0, Y/N, True/False...).
+
+    Parameters
+    ----------
+    series : pandas.Series
+        Values as read.
+    column : str, optional
+        Canonical column name; ``"urban"`` also accepts 城镇/农村.
+
+    Returns
+    -------
+    tuple of pandas.Series
+        Values in the nullable ``boolean`` dtype (blanks and unreadable values are
+        missing) and a mask of the non-blank values that could not be read.
+    """
+    true_set, false_set = set(TRUE_VALUES), set(FALSE_VALUES)
+    if column in _EXTRA_BOOL:
+        true_set |= _EXTRA_BOOL[column][0]
+        false_set |= _EXTRA_BOOL[column][1]
+    keys = series.map(_keys_of(series))
+    blank = keys.fillna("").eq("")
+    is_true = keys.isin(true_set).fillna(False).astype(bool)
+    is_false = keys.isin(false_set).fillna(False).astype(bool)
+    out = pd.Series(pd.NA, index=series.index, dtype="boolean")
+    out[is_true] = True
+    out[is_false] = False
+    bad = ~blank & ~is_true & ~is_false
+    return out, bad.astype(bool)
+
+
+def alias_table(kind: str | None = None) -> pd.DataFrame:
+    """The accepted column headers per kind, for documentation and the CLI.
+
+    Parameters
+    ----------
+    kind : str, optional
+        One kind; default all kinds.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``kind``, ``column`` (canonical), ``required`` (bool), ``numeric`` (bool),
+        ``aliases`` (accepted headers joined by " / "), one row per column of each kind,
+        then the coordinate columns ``lon``/``lat``.
+    """
+    specs = [get_spec(kind)] if kind is not None else list(KINDS.values())
+    rows = []
+    for spec in specs:
+        for col in (*spec.required, *spec.optional, "lon", "lat"):
+            if col in ("lon", "lat") and spec.geometry != "point":
+                continue
+            rows.append(
+                {
+                    "kind": spec.key,
+                    "column": col,
+                    "required": col in spec.required,
+                    "numeric": col in spec.numeric,
+                    "aliases": " / ".join(aliases_for(col, spec.key)),
+                }
+            )
+    return pd.DataFrame(rows, columns=["kind", "column", "required", "numeric", "aliases"])
 
 
 def set_kind(gdf: pd.DataFrame, kind: str, source: str | None = None) -> pd.DataFrame:
-    """Label a frame with its layer kind (and source) in ``attrs``; returns the same frame."""
+    """Label a frame with its layer kind (and source) in ``attrs``; returns the same frame.
+
+    Parameters
+    ----------
+    gdf : pandas.DataFrame or geopandas.GeoDataFrame
+        The layer.
+    kind : str
+        Layer kind (English key or Chinese name).
+    source : str, optional
+        Where the data came from (file name, ``"示例数据（合成）"``...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``gdf`` itself.
+    """
     gdf.attrs["mzgeo_kind"] = get_spec(kind).key
     if source is not None:
         gdf.attrs["mzgeo_source"] = source

@@ -1,0 +1,1113 @@
+"""Reading the files planners actually have, validating them, and writing layers.
+
+:func:`read_layer` reads CSV (UTF-8, UTF-8 with BOM, GBK/GB18030), Excel ``.xlsx``,
+GeoPackage, Shapefile (GBK ``.dbf`` with or without ``.cpg``) and GeoJSON into a layer: a
+GeoDataFrame with canonical English columns (:mod:`mzgeo.layers`), in the metric analysis
+CRS. :func:`validate` runs the same reading and checks and returns every problem at once
+as a :class:`ValidationReport`. :func:`write_layer` and :func:`write_layers` write layers
+atomically. Input files are only ever opened for reading.
+
+Coordinate rules
+----------------
+* The input CRS is declared (``crs="gcj02"``, ``"bd09"``, ``"wgs84"``, ``"cgcs2000"``,
+  Chinese aliases such as ``"高德"``, or any EPSG code) or read from the file (``.prj``,
+  GeoPackage, GeoJSON).
+* GCJ-02 (Amap, Tencent) and BD-09 (Baidu) coordinates are converted to WGS84, points and
+  polygon/line vertices alike.
+* A declared CRS that conflicts with the file's own CRS is an error (``mixed_crs``), except a
+  file labelled EPSG:4326 or EPSG:4490 declared as GCJ-02/BD-09: tools that export Amap data
+  label it WGS84, so the label is replaced, then the coordinates converted. WGS84 and
+  CGCS2000 are treated as the same (they differ by well under 1 m).
+* A spatial file without CRS and without declaration is an error (``missing_crs``); a lon/lat
+  table without declaration is read as WGS84 with a warning (``assumed_wgs84``).
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import io as _stdio
+import logging
+import os
+import re
+import shutil
+import tempfile
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pyproj
+import shapely
+
+from . import crs as _crs
+from . import settings
+from ._errors import CRSError, DataWarning, InputError, Problem
+from ._files import atomic_path
+from ._validate import (
+    CODE_LABELS,
+    CheckContext,
+    ValidationReport,
+    blank_mask,
+    check_attributes,
+    check_geometry_types,
+    check_in_china,
+    check_missing_geometry,
+    check_offset,
+    check_study_area,
+    check_swapped,
+    check_swapped_projected,
+    format_report,
+    parse_numbers,
+    repair_invalid,
+    study_bounds,
+    to_text_dtype,
+)
+from .layers import LayerSpec, canonical_column, get_spec, resolve_columns, set_kind
+
+__all__ = [
+    "SUPPORTED_SUFFIXES",
+    "ValidationReport",
+    "format_report",
+    "read_layer",
+    "validate",
+    "write_layer",
+    "write_layers",
+]
+
+logger = logging.getLogger("mzgeo")
+
+_TABLE_SUFFIXES = (".csv", ".tsv", ".txt")
+_EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+_SPATIAL_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json")
+#: File suffixes :func:`read_layer` accepts.
+SUPPORTED_SUFFIXES: tuple[str, ...] = _TABLE_SUFFIXES + _EXCEL_SUFFIXES + _SPATIAL_SUFFIXES
+
+_WRITE_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "ESRI Shapefile"}
+_HEADER_SCAN_ROWS = 10
+_TOTAL_WORDS = {
+    w + end
+    for word in ("合计", "总计", "小计", "合 计", "总 计", "小 计", "合  计", "总  计", "Total", "TOTAL", "total")
+    for w in (word, f" {word}", f"{word} ")
+    for end in ("", ":", "：")
+}
+#: Headers of a single "lon,lat" column (Amap's ``location``).
+_LONLAT_HEADERS = {"经纬度", "坐标", "经纬度坐标", "gps坐标", "location", "lnglat", "lonlat", "lng_lat", "lon_lat"}
+#: Headers of a WKT geometry column in a table.
+_WKT_HEADERS = {"wkt", "geometry", "geom", "几何", "shape", "the_geom"}
+_EQUIVALENT_GEOGRAPHIC = {4326, 4490}
+
+
+# --------------------------------------------------------------------------------------------
+# public API
+# --------------------------------------------------------------------------------------------
+def read_layer(
+    path: str | os.PathLike,
+    kind: str,
+    crs: Any = None,
+    *,
+    sheet: str | int | None = None,
+    layer: str | None = None,
+    encoding: str | None = None,
+    lon_col: str | None = None,
+    lat_col: str | None = None,
+    metric: bool = True,
+    reference: Any = None,
+    study_area: Any = None,
+) -> gpd.GeoDataFrame:
+    """Read a planner's file as a layer of a known kind.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A ``.csv``/``.tsv``/``.txt``, ``.xlsx``, ``.gpkg``, ``.shp`` or ``.geojson`` file.
+    kind : str
+        Layer kind, English key or Chinese name (``"shelters"``, ``"养老机构"``...); see
+        :data:`mzgeo.layers.KINDS`.
+    crs : str, int or pyproj.CRS, optional
+        Coordinate system of the coordinates in the file: ``"wgs84"``, ``"cgcs2000"``,
+        ``"gcj02"`` (高德), ``"bd09"`` (百度) or an EPSG code. Default: the file's own CRS;
+        WGS84 (with a warning) for lon/lat tables.
+    sheet : str or int, optional
+        Excel sheet name or 0-based index; default the first sheet.
+    layer : str, optional
+        GeoPackage layer; default the layer named like the kind, else the only/first layer.
+    encoding : str, optional
+        Text encoding of a CSV or of a Shapefile's ``.dbf``; default detected.
+    lon_col, lat_col : str, optional
+        Headers (as written) of the longitude/easting and latitude/northing columns of a
+        table; default found through the alias table (经度/lon/lng/x, 纬度/lat/y).
+    metric : bool
+        Project the result to the metric analysis CRS (:func:`mzgeo.crs.metric_crs`,
+        EPSG:4549 for Huzhou; ``settings.metric_crs`` overrides). ``False`` gives WGS84
+        lon/lat (EPSG:4326).
+    reference : geopandas.GeoDataFrame, optional
+        A trusted layer of the same area (roads, villages, boundaries) used to detect
+        GCJ-02/BD-09 data declared as WGS84 and to define the study area.
+    study_area : geopandas.GeoDataFrame, shapely geometry or tuple, optional
+        Study area (a layer with CRS, a lon/lat geometry or ``(minx, miny, maxx, maxy)`` in
+        degrees); features more than ``settings.study_area_margin_km`` outside it are
+        flagged. Default ``reference``, else ``settings.study_area_bounds``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Canonical columns (names, codes as text, numbers as ``float64``, yes/no columns as
+        nullable ``boolean``, categories normalised), extra columns kept as written, the
+        lon/lat columns consumed into the geometry. ``attrs``: ``mzgeo_kind``,
+        ``mzgeo_source`` (file name), ``mzgeo_input_crs`` (``"gcj02"``, ``"wgs84"``,
+        ``"EPSG:4549"``...), ``mzgeo_encoding`` (CSV and Shapefile).
+
+    Raises
+    ------
+    ValidationError
+        The file has at least one error; ``err.problems`` (and ``err.report``) hold every
+        problem found, errors and warnings.
+    InputError
+        The file does not exist or its format is not supported; unknown kind.
+    CRSError
+        The declared ``crs`` is not understood.
+
+    Warns
+    -----
+    DataWarning
+        One per kind of non-fatal problem (duplicate names, repaired polygons, assumed
+        WGS84...); :func:`validate` lists them all.
+
+    See Also
+    --------
+    validate : the same checks, returning the report instead of raising.
+
+    Examples
+    --------
+    >>> import mzgeo
+    >>> gdf = mzgeo.read_layer("养老机构.csv", "institutions", crs="gcj02")  # doctest: +SKIP
+    >>> gdf.crs.to_epsg(), gdf.attrs["mzgeo_input_crs"]  # doctest: +SKIP
+    (4549, 'gcj02')
+    """
+    loaded = _load(
+        path, kind, crs, sheet=sheet, layer=layer, encoding=encoding, lon_col=lon_col, lat_col=lat_col,
+        reference=reference, study_area=study_area,
+    )
+    loaded.report.raise_if_errors()
+    _emit_warnings(loaded.report)
+    gdf = loaded.gdf
+    assert gdf is not None  # no errors means a frame was built
+    out = _crs.to_metric(gdf) if metric else gdf.to_crs(4326)
+    out.attrs.clear()
+    set_kind(out, kind, loaded.meta["source"])
+    out.attrs["mzgeo_input_crs"] = loaded.meta.get("input_crs")
+    if loaded.meta.get("encoding"):
+        out.attrs["mzgeo_encoding"] = loaded.meta["encoding"]
+    logger.info(
+        "读取 %s（%s）：%d 行，坐标系 %s → %s", loaded.meta["source"], get_spec(kind).name_zh, len(out),
+        loaded.meta.get("input_crs"), out.crs.to_string() if out.crs else None,
+    )
+    return out
+
+
+def validate(
+    path: str | os.PathLike,
+    kind: str,
+    crs: Any = None,
+    *,
+    reference: Any = None,
+    study_area: Any = None,
+    **read_kwargs: Any,
+) -> ValidationReport:
+    """Check a planner's file and report every problem at once.
+
+    Runs exactly the reading and checks of :func:`read_layer` but returns the report
+    instead of raising. Row numbers are as the user sees them (Excel/CSV: header = row 1,
+    first data row = row 2; spatial files: 1-based feature number); columns are named by
+    their header as written. See :mod:`mzgeo._validate` for the list of problem codes.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+    kind : str
+        Layer kind.
+    crs : optional
+        Declared input CRS (see :func:`read_layer`).
+    reference : geopandas.GeoDataFrame, optional
+        Trusted layer for the GCJ-02 check and the study area.
+    study_area : optional
+        Study area (see :func:`read_layer`).
+    **read_kwargs
+        ``sheet``, ``layer``, ``encoding``, ``lon_col``, ``lat_col`` as in :func:`read_layer`.
+
+    Returns
+    -------
+    ValidationReport
+        ``.ok``, ``.errors``, ``.warnings``, ``.problems``, ``.to_frame()``; ``str()`` gives
+        the Chinese table.
+
+    Raises
+    ------
+    InputError
+        The file does not exist or its format is not supported; unknown keyword.
+
+    Examples
+    --------
+    >>> report = validate("养老机构.xlsx", "institutions", crs="gcj02")  # doctest: +SKIP
+    >>> print(report)  # doctest: +SKIP
+    养老机构.xlsx（养老机构）：1 个错误，0 个警告 —— 不能直接使用，请先修正错误
+    级别  行号  列          问题
+    """
+    allowed = {"sheet", "layer", "encoding", "lon_col", "lat_col", "metric"}
+    unknown = set(read_kwargs) - allowed
+    if unknown:
+        msg = f"validate() 不支持参数 {sorted(unknown)}，可用：{sorted(allowed)}"
+        raise InputError(msg)
+    read_kwargs.pop("metric", None)
+    return _load(path, kind, crs, reference=reference, study_area=study_area, **read_kwargs).report
+
+
+def write_layer(gdf: gpd.GeoDataFrame, path: str | os.PathLike, layer: str | None = None) -> Path:
+    """Write a layer atomically to a GeoPackage, GeoJSON or Shapefile (chosen by suffix).
+
+    A GeoPackage that exists keeps its other layers: it is copied to a temporary file beside
+    it, the layer is written there (replacing a layer of the same name) and the copy
+    replaces the original. The original is untouched if anything fails. GeoJSON is written
+    in WGS84 lon/lat (RFC 7946); a Shapefile with a UTF-8 ``.cpg`` (field names are cut to
+    10 bytes by the format: prefer GeoPackage).
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        The layer; must have a CRS.
+    path : str or os.PathLike
+        ``.gpkg``, ``.geojson``/``.json`` or ``.shp``.
+    layer : str, optional
+        GeoPackage layer name; default ``gdf.attrs["mzgeo_kind"]``, else the file stem.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    InputError
+        Unsupported suffix, or ``gdf`` is not a GeoDataFrame.
+    CRSError
+        ``gdf`` has no CRS.
+    """
+    target = Path(path)
+    name = layer or gdf.attrs.get("mzgeo_kind") or target.stem
+    return write_layers(target, {name: gdf})
+
+
+def write_layers(path: str | os.PathLike, layers: Mapping[str, gpd.GeoDataFrame]) -> Path:
+    """Write several layers to one GeoPackage in a single atomic step.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A ``.gpkg`` (any suffix of :func:`write_layer` when there is one layer).
+    layers : mapping
+        Layer name → GeoDataFrame (each with a CRS). Existing layers of other names are kept.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    InputError
+        No layers, several layers for a single-layer format, unsupported suffix.
+    CRSError
+        A layer has no CRS.
+    """
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in _WRITE_DRIVERS:
+        msg = f"不支持写入 {target.name}：可用 {'、'.join(sorted(_WRITE_DRIVERS))} (unsupported format)"
+        raise InputError(msg)
+    if not layers:
+        msg = "没有要写入的图层 (no layers)"
+        raise InputError(msg)
+    driver = _WRITE_DRIVERS[suffix]
+    if driver != "GPKG" and len(layers) > 1:
+        msg = f"{target.name} 只能保存一个图层；多个图层请写入 .gpkg (one layer per {driver} file)"
+        raise InputError(msg)
+    frames = {str(name): _prepare_for_writing(g, driver, str(name)) for name, g in layers.items()}
+    if driver == "ESRI Shapefile":
+        name, frame = next(iter(frames.items()))
+        _write_shapefile(frame, target)
+    else:
+        with atomic_path(target) as tmp:
+            if driver == "GPKG" and target.exists():
+                shutil.copy2(target, tmp)
+            for name, frame in frames.items():
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    pyogrio.write_dataframe(frame, tmp, layer=name if driver == "GPKG" else None, driver=driver)
+    logger.info("写入 %s：图层 %s", target, "、".join(f"{n}（{len(g)} 行）" for n, g in frames.items()))
+    return target
+
+
+# --------------------------------------------------------------------------------------------
+# writing helpers
+# --------------------------------------------------------------------------------------------
+def _prepare_for_writing(gdf: Any, driver: str, name: str) -> gpd.GeoDataFrame:
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        msg = f"图层 {name} 不是 GeoDataFrame（是 {type(gdf).__name__}）"
+        raise InputError(msg)
+    if gdf.crs is None:
+        msg = f"图层 {name} 没有坐标系，不能写入 (missing CRS)：请先用 set_crs 标明"
+        raise CRSError(msg)
+    out = gdf.copy()
+    out.attrs = {}
+    if driver == "GeoJSON" and out.crs.to_epsg() != 4326:
+        out = out.to_crs(4326)
+    for col in out.columns:
+        if col != out.geometry.name and isinstance(out[col].dtype, pd.BooleanDtype) and not out[col].isna().any():
+            out[col] = out[col].astype(bool)
+    return out
+
+
+def _write_shapefile(frame: gpd.GeoDataFrame, target: Path) -> None:
+    """Write a Shapefile into a temporary folder beside ``target``, then move each part."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmpdir = Path(tempfile.mkdtemp(prefix=f".{target.stem}.", dir=target.parent))
+    try:
+        tmp = tmpdir / target.name
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            pyogrio.write_dataframe(frame, tmp, driver="ESRI Shapefile", encoding="UTF-8")
+        for stale in (".qix", ".sbn", ".sbx", ".cpg"):
+            old = target.with_suffix(stale)
+            if old.exists() and not (tmpdir / old.name).exists():
+                old.unlink()
+        for part in sorted(tmpdir.iterdir(), key=lambda p: p.suffix.lower() == ".shp"):  # .shp last
+            os.replace(part, target.parent / part.name)
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def _emit_warnings(report: ValidationReport) -> None:
+    """One :class:`DataWarning` per problem code (the first problem as example)."""
+    by_code: dict[str, list[Problem]] = {}
+    for p in report.warnings:
+        by_code.setdefault(p.code, []).append(p)
+    for code, probs in by_code.items():
+        if len(probs) == 1:
+            text = str(probs[0])
+        else:
+            text = (
+                f"{len(probs)} 处「{CODE_LABELS.get(code, code)}」，第一处：{probs[0]}"
+                "（完整清单请用 mzgeo.validate() 查看）"
+            )
+        warnings.warn(text, DataWarning, stacklevel=3)
+
+
+# --------------------------------------------------------------------------------------------
+# reading: the shared pipeline
+# --------------------------------------------------------------------------------------------
+@dataclass
+class _Loaded:
+    gdf: gpd.GeoDataFrame | None
+    report: ValidationReport
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Raw:
+    """A file's attribute table as written, before any renaming."""
+
+    data: pd.DataFrame
+    rows: np.ndarray
+    geometry: np.ndarray | None = None  # spatial files
+    file_crs: pyproj.CRS | None = None
+    spatial: bool = False
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def _load(
+    path: str | os.PathLike,
+    kind: str,
+    crs: Any,
+    *,
+    sheet: str | int | None = None,
+    layer: str | None = None,
+    encoding: str | None = None,
+    lon_col: str | None = None,
+    lat_col: str | None = None,
+    reference: Any = None,
+    study_area: Any = None,
+) -> _Loaded:
+    spec = get_spec(kind)
+    p = Path(path)
+    if not p.exists():
+        msg = f"文件不存在：{p} (file not found)"
+        raise InputError(msg)
+    suffix = p.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        hint = "；.xls 请在 Excel 中另存为 .xlsx" if suffix == ".xls" else ""
+        msg = f"不支持的文件格式 {p.name}：可用 {'、'.join(SUPPORTED_SUFFIXES)}{hint} (unsupported format)"
+        raise InputError(msg)
+    declared = _crs.parse_crs(crs) if crs is not None else None
+    reference = _as_frame(reference, "reference")
+    study_area = _as_frame(study_area, "study_area")
+    problems: list[Problem] = []
+    name = p.name
+
+    def add(severity: str, code: str, message: str, row: int | None = None, column: str | None = None) -> None:
+        problems.append(Problem(severity, message, name, row, column, code))
+
+    meta: dict[str, Any] = {"source": name}
+    if suffix in _TABLE_SUFFIXES or suffix in _EXCEL_SUFFIXES:
+        raw = _read_table(p, spec, sheet=sheet, encoding=encoding, add=add)
+    else:
+        raw = _read_spatial(p, spec, layer=layer, encoding=encoding, add=add)
+    if raw is None:
+        return _Loaded(None, ValidationReport(problems, name, spec.key), meta)
+    meta.update(raw.meta)
+
+    mapping = resolve_columns([str(c) for c in raw.data.columns], spec.key)
+    if raw.spatial:
+        mapping = {h: c for h, c in mapping.items() if c not in ("lon", "lat")}
+    else:
+        for wanted, given in (("lon", lon_col), ("lat", lat_col)):
+            if given is None:
+                continue
+            if given not in raw.data.columns:
+                shown = "、".join(map(str, raw.data.columns))
+                add("error", "missing_column", f"找不到指定的列「{given}」（{wanted}_col），文件中的列为 {shown}", column=given)
+                continue
+            mapping = {h: c for h, c in mapping.items() if c != wanted and h != given}
+            mapping[given] = wanted
+    data = raw.data.rename(columns=mapping)
+    headers = {canon: header for header, canon in mapping.items()}
+    ctx = CheckContext(data, raw.rows, headers, spec, name, problems)
+
+    # -- coordinates of tables (before the attribute checks: they parse lon/lat) -------------
+    geoms: np.ndarray | None
+    raw_xy: tuple[np.ndarray, np.ndarray] | None = None
+    geom_col: str | None = None
+    consumed: list[str] = []
+    if raw.spatial:
+        geoms = raw.geometry
+    else:
+        geoms, raw_xy, geom_col, consumed = _table_geometry(ctx)
+
+    check_attributes(ctx)
+
+    # -- coordinate system ---------------------------------------------------------------------
+    has_coords = geoms is not None and bool((~(shapely.is_missing(geoms) | shapely.is_empty(geoms))).any())
+    crs_kind, label = _resolve_crs(declared, raw.file_crs, raw.spatial, has_coords, ctx)
+    meta["input_crs"] = _crs_name(crs_kind, label)
+    if geoms is None:
+        return _Loaded(None, ValidationReport(ctx.problems, name, spec.key), meta)
+
+    # -- geometry checks -------------------------------------------------------------------------
+    n = len(ctx.data)
+    skip = np.zeros(n, dtype=bool)
+    if label is not None and label.is_geographic:
+        if raw_xy is not None:
+            x, y = raw_xy
+            hx, hy = ctx.header("lon"), ctx.header("lat")
+        else:
+            x, y = _centres(geoms)
+            hx, hy = "X（经度）", "Y（纬度）"
+        skip |= check_swapped(ctx, x, y, geom_col or "坐标", x_header=hx, y_header=hy, table=raw_xy is not None)
+    elif label is not None and raw_xy is not None and check_swapped_projected(ctx, *raw_xy, label, geom_col or "坐标"):
+        skip[:] = True
+    if raw.spatial:
+        skip |= check_missing_geometry(ctx, geoms, geom_col, "几何为空或缺失 (missing geometry)")
+    else:
+        skip |= shapely.is_missing(geoms)
+    geoms = check_geometry_types(ctx, geoms, geom_col)
+    if label is None:  # missing or conflicting CRS: nothing more can be said about positions
+        return _Loaded(None, ValidationReport(ctx.problems, name, spec.key), meta)
+    if crs_kind in ("gcj02", "bd09"):
+        geoms = _convert_geoms(geoms, crs_kind)
+    geoms = repair_invalid(ctx, geoms, geom_col)
+    gdf = gpd.GeoDataFrame(ctx.data.drop(columns=consumed), geometry=geoms, crs=label)
+    ll = gdf.geometry if label.to_epsg() == 4326 else gdf.geometry.to_crs(4326)
+    ll_geoms = ll.to_numpy()
+    check_in_china(ctx, ll_geoms, skip, geom_col, raw=raw_xy if crs_kind not in ("gcj02", "bd09") else None)
+    bounds, source = _study_area(study_area, reference)
+    if bounds is not None:
+        margin = float(settings.study_area_margin_km)
+        check_study_area(ctx, ll_geoms, bounds, margin, skip | _crs.out_of_china(*_centres(ll_geoms)), geom_col, source)
+    if reference is not None:
+        meta["offset_m"] = check_offset(ctx, ll_geoms, reference, crs_kind)
+    return _Loaded(gdf, ValidationReport(ctx.problems, name, spec.key), meta)
+
+
+def _centres(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    b = shapely.bounds(geoms)
+    return (b[:, 0] + b[:, 2]) / 2.0, (b[:, 1] + b[:, 3]) / 2.0
+
+
+def _as_frame(obj: Any, what: str) -> Any:
+    """A reference or study-area layer: read when given as a path; its CRS is required."""
+    if isinstance(obj, str | os.PathLike):
+        obj = gpd.read_file(obj)
+    if isinstance(obj, gpd.GeoDataFrame | gpd.GeoSeries) and obj.crs is None:
+        msg = f"{what} 图层没有坐标系 (missing CRS)：请先用 set_crs 标明"
+        raise CRSError(msg)
+    return obj
+
+
+def _study_area(study_area: Any, reference: Any) -> tuple[tuple[float, float, float, float] | None, str]:
+    if study_area is not None:
+        return study_bounds(study_area), "study_area"
+    if reference is not None:
+        return study_bounds(reference), "参考图层"
+    if settings.study_area_bounds is not None:
+        return tuple(settings.study_area_bounds), "settings.study_area_bounds"  # type: ignore[return-value]
+    return None, ""
+
+
+# --------------------------------------------------------------------------------------------
+# coordinate systems
+# --------------------------------------------------------------------------------------------
+def _epsg(crs: pyproj.CRS) -> int | None:
+    try:
+        return crs.to_epsg(min_confidence=70)
+    except Exception:  # pragma: no cover - pyproj oddities
+        return None
+
+
+def _same_crs(a: pyproj.CRS, b: pyproj.CRS) -> bool:
+    ea, eb = _epsg(a), _epsg(b)
+    if ea is not None and ea == eb:
+        return True
+    if ea in _EQUIVALENT_GEOGRAPHIC and eb in _EQUIVALENT_GEOGRAPHIC:
+        return True
+    return a.equals(b, ignore_axis_order=True)
+
+
+def _crs_name(kind: str | None, label: pyproj.CRS | None) -> str | None:
+    if kind in ("wgs84", "cgcs2000", "gcj02", "bd09"):
+        return kind
+    if label is None:
+        return None
+    epsg = _epsg(label)
+    return f"EPSG:{epsg}" if epsg else label.to_string()
+
+
+def _resolve_crs(
+    declared: tuple[str, pyproj.CRS | None] | None,
+    file_crs: pyproj.CRS | None,
+    spatial: bool,
+    has_coords: bool,
+    ctx: CheckContext,
+) -> tuple[str | None, pyproj.CRS | None]:
+    """Decide what the coordinates are: ``(kind, label CRS)``; ``(.., None)`` after an error."""
+    if declared is None:
+        if file_crs is not None:
+            epsg = _epsg(file_crs)
+            kind = {4326: "wgs84", 4490: "cgcs2000"}.get(epsg or 0, "other")
+            return kind, file_crs
+        if spatial:
+            ctx.add(
+                "error",
+                "missing_crs",
+                "文件没有坐标系（缺少 .prj 或未定义）(missing CRS)：请用 crs= 声明，"
+                "如 crs='cgcs2000'、crs='EPSG:4549' 或 crs='gcj02'",
+            )
+            return None, None
+        if has_coords:
+            ctx.add(
+                "warning",
+                "assumed_wgs84",
+                "未声明坐标系，按 WGS84 经纬度处理 (no CRS declared: WGS84 assumed)；"
+                "高德坐标请用 crs='gcj02'，百度坐标用 crs='bd09'",
+            )
+        return "wgs84", pyproj.CRS.from_epsg(4326)
+    kind, dcrs = declared
+    assert dcrs is not None
+    if file_crs is None or _same_crs(file_crs, dcrs):
+        return kind, dcrs
+    if kind in ("gcj02", "bd09") and _epsg(file_crs) in _EQUIVALENT_GEOGRAPHIC:
+        logger.info("%s：文件标为 %s，按声明视为 %s 并转换为 WGS84", ctx.file, file_crs.to_string(), kind)
+        return kind, dcrs
+    ctx.add(
+        "error",
+        "mixed_crs",
+        f"坐标系冲突 (mixed CRS)：声明的坐标系为 {_crs_name(kind, dcrs)}，文件自带的坐标系为 "
+        f"{_crs_name(None, file_crs)}。请去掉 crs= 以使用文件的坐标系，或先在 GIS 中核对",
+    )
+    return None, None
+
+
+def _convert_geoms(geoms: np.ndarray, kind: str) -> np.ndarray:
+    """GCJ-02 or BD-09 geometries → WGS84, every vertex (vectorised)."""
+    func = _crs.gcj02_to_wgs84 if kind == "gcj02" else _crs.bd09_to_wgs84
+
+    def convert(coords: np.ndarray) -> np.ndarray:
+        if len(coords) == 0:
+            return coords
+        x, y = func(coords[:, 0], coords[:, 1])
+        return np.column_stack([x, y])
+
+    with np.errstate(invalid="ignore"):
+        return shapely.transform(geoms, convert)
+
+
+# --------------------------------------------------------------------------------------------
+# tables: CSV and Excel
+# --------------------------------------------------------------------------------------------
+def _decode(data: bytes, encoding: str | None) -> tuple[str, str, bool]:
+    """Decode CSV bytes: ``(text, encoding used, guessed)``; raises UnicodeDecodeError."""
+    if encoding:
+        return data.decode(encoding), encoding, False
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16"), "utf-16", False
+    with contextlib.suppress(UnicodeDecodeError):
+        text = data.decode("utf-8-sig")
+        return text, "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8", False
+    with contextlib.suppress(UnicodeDecodeError):
+        return data.decode("gbk"), "gbk", False
+    with contextlib.suppress(UnicodeDecodeError):
+        return data.decode("gb18030"), "gb18030", False
+    import charset_normalizer
+
+    best = charset_normalizer.from_bytes(data).best()
+    if best is None:
+        raise UnicodeDecodeError("unknown", data[:1], 0, 1, "no encoding fits")
+    return str(best), str(best.encoding), True
+
+
+def _sniff_delimiter(text: str, suffix: str) -> str:
+    if suffix == ".tsv":
+        return "\t"
+    lines = [ln for ln in text.splitlines()[:30] if ln.strip()][:15]
+    best, best_score = ",", 0
+    for delim in (",", "\t", ";", "|"):
+        counts = [ln.count(delim) for ln in lines]
+        if not counts:
+            continue
+        score = min(counts[-min(len(counts), 10):]) * 10 + max(counts)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _read_csv_grid(path: Path, encoding: str | None, add: Any) -> tuple[list[list[Any]], dict[str, Any]] | None:
+    data = path.read_bytes()
+    if not data.strip():
+        add("error", "empty_file", "文件为空 (empty file)")
+        return None
+    try:
+        text, used, guessed = _decode(data, encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        tried = encoding or "utf-8、gbk、gb18030"
+        add("error", "unreadable", f"无法识别文本编码（试过 {tried}）：{exc} (cannot decode); 请另存为 UTF-8 CSV")
+        return None
+    if guessed:
+        add(
+            "warning",
+            "encoding_guess",
+            f"文本编码不是 UTF-8 或 GBK，猜测为 {used}；如有乱码请另存为 UTF-8 CSV，或用 encoding= 指定 (encoding guessed)",
+        )
+    delim = _sniff_delimiter(text, path.suffix.lower())
+    try:
+        grid = list(csv.reader(_stdio.StringIO(text, newline=""), delimiter=delim))
+    except csv.Error as exc:
+        add("error", "unreadable", f"CSV 格式错误：{exc} (malformed CSV)")
+        return None
+    logger.debug("%s：编码 %s，分隔符 %r", path.name, used, delim)
+    return grid, {"encoding": used}
+
+
+def _read_excel_grid(path: Path, sheet: str | int | None, add: Any) -> tuple[list[list[Any]], dict[str, Any]] | None:
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        add("error", "unreadable", f"无法打开 Excel 文件：{exc} (cannot open workbook)")
+        return None
+    try:
+        names = wb.sheetnames
+        if sheet is None:
+            ws = wb.worksheets[0]
+        elif isinstance(sheet, int) and not isinstance(sheet, bool):
+            if not 0 <= sheet < len(names):
+                add("error", "sheet_not_found", f"没有第 {sheet} 个工作表（从 0 起算）；工作表有 {'、'.join(names)}")
+                return None
+            ws = wb.worksheets[sheet]
+        elif str(sheet) in names:
+            ws = wb[str(sheet)]
+        else:
+            add("error", "sheet_not_found", f"找不到工作表「{sheet}」；工作表有 {'、'.join(names)} (sheet not found)")
+            return None
+        ws.reset_dimensions()  # some writers store wrong dimensions; read every row
+        grid = [list(r) for r in ws.iter_rows(values_only=True)]
+        title = ws.title
+    finally:
+        wb.close()
+    return grid, {"sheet": title}
+
+
+def _column_letter(i: int) -> str:
+    letters = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        letters = chr(65 + r) + letters
+    return letters
+
+
+def _is_blank_cell(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and np.isnan(v))
+
+
+def _blank_frame(frame: pd.DataFrame) -> np.ndarray:
+    """Mask of empty cells (None, NaN, white space only), column by column."""
+    if frame.shape[1] == 0:
+        return np.zeros(frame.shape, dtype=bool)
+    return np.column_stack([blank_mask(frame[c]).to_numpy(dtype=bool) for c in frame.columns])
+
+
+def _read_table(path: Path, spec: LayerSpec, *, sheet: Any, encoding: str | None, add: Any) -> _Raw | None:
+    excel = path.suffix.lower() in _EXCEL_SUFFIXES
+    got = _read_excel_grid(path, sheet, add) if excel else _read_csv_grid(path, encoding, add)
+    if got is None:
+        return None
+    grid, meta = got
+    width = max((len(r) for r in grid), default=0)
+    frame = pd.DataFrame([list(r) + [None] * (width - len(r)) for r in grid], dtype=object)
+    blank = _blank_frame(frame)
+    if width == 0 or blank.all():
+        add("error", "empty_file", "文件为空 (empty file)")
+        return None
+
+    # header row: the row (among the first ones) naming most of the kind's columns
+    wanted = set(spec.required) | set(spec.optional) | {"lon", "lat"}
+    scan = min(_HEADER_SCAN_ROWS, len(frame))
+    scores = [
+        sum(canonical_column(v, spec.key) in wanted for v in frame.iloc[i] if not _is_blank_cell(v))
+        for i in range(scan)
+    ]
+    non_blank_rows = np.flatnonzero(~blank.all(axis=1))
+    header_idx = int(np.argmax(scores)) if max(scores, default=0) > 0 else int(non_blank_rows[0])
+
+    body_blank = blank[header_idx + 1 :]
+    headers: list[str] = []
+    keep: list[int] = []
+    seen: dict[str, int] = {}
+    for j, v in enumerate(frame.iloc[header_idx]):
+        if _is_blank_cell(v):
+            if body_blank[:, j].all():
+                continue
+            h = f"未命名列{_column_letter(j)}"
+        else:
+            h = str(v).strip()
+        if h in seen:
+            seen[h] += 1
+            new = f"{h}_{seen[h]}"
+            add("warning", "duplicate_header", f"列名「{h}」重复，第 {_column_letter(j)} 列改称「{new}」 (duplicate header)",
+                row=header_idx + 1, column=h)
+            h = new
+        else:
+            seen[h] = 1
+        headers.append(h)
+        keep.append(j)
+    body = frame.iloc[header_idx + 1 :, keep]
+    body.columns = headers
+    rows = np.arange(header_idx + 2, header_idx + 2 + len(body))
+    nonblank = ~body_blank[:, keep].all(axis=1) if len(body) else np.zeros(0, dtype=bool)
+    body, rows = body[nonblank], rows[nonblank]
+    cell_blank = body_blank[:, keep][nonblank]
+    # 合计/总计 rows at the bottom of printed tables (looked for in the first columns)
+    first_cols = body.iloc[:, : min(4, body.shape[1])]
+    total = np.zeros(len(body), dtype=bool)
+    for c in range(first_cols.shape[1]):
+        total |= first_cols.iloc[:, c].isin(_TOTAL_WORDS).to_numpy(dtype=bool)
+    if total.any():
+        for r in rows[total]:
+            add("warning", "total_row", "合计/总计行已忽略，不作为数据读取 (total row ignored)", row=int(r))
+        body, rows, cell_blank = body[~total], rows[~total], cell_blank[~total]
+    if len(body) == 0:
+        add("error", "empty_file", f"只有表头（第 {header_idx + 1} 行），没有数据行 (no data rows)")
+    body = body.reset_index(drop=True)
+    body = _infer_extra(body, cell_blank, spec, csv_text=not excel)
+    return _Raw(body, rows.astype(int), meta=meta)
+
+
+def _infer_extra(body: pd.DataFrame, blank: np.ndarray, spec: LayerSpec, *, csv_text: bool) -> pd.DataFrame:
+    """Type the columns the kind does not use: numbers when every value is one (no leading 0)."""
+    out = {}
+    for j, col in enumerate(body.columns):
+        s = body[col].where(~blank[:, j], None)
+        if canonical_column(col, spec.key) is not None:
+            out[col] = s
+            continue
+        if csv_text:
+            text = pd.Series([v.strip() if isinstance(v, str) else None for v in s.to_numpy(dtype=object)], dtype=object)
+            num = pd.to_numeric(text, errors="coerce")
+            filled = text.dropna()
+            lead0 = filled.str.match(r"^[+-]?0\d").any() if len(filled) else False
+            if len(filled) and num.notna().sum() == len(filled) and not lead0:
+                out[col] = num
+            else:
+                out[col] = to_text_dtype(text.astype("string"))
+        else:
+            out[col] = s.infer_objects()
+    return pd.DataFrame(out, index=body.index)
+
+
+_DMS_MARKS = re.compile(r"[°度′'’分″\"”秒]")
+
+
+def _parse_coordinates(series: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Numbers of a lon/lat column, accepting degrees-minutes-seconds (120°05′30″E)."""
+    values, bad = parse_numbers(series)
+    if bad.any():
+        text = series[bad].astype("string")
+        dms = text.str.contains(_DMS_MARKS, na=False)
+        if dms.any():
+            parts = text[dms].str.extractall(r"(\d+(?:\.\d+)?)")[0].astype(float).unstack()
+            parts = parts.reindex(columns=[0, 1, 2, 3])
+            deg = parts[0] + parts[1].fillna(0) / 60.0 + parts[2].fillna(0) / 3600.0
+            deg = deg.where(parts[3].isna())  # more than three numbers: not a coordinate
+            neg = text[dms].str.contains(r"[SW南西]|^\s*-", regex=True, na=False)
+            deg = deg.where(~neg.reindex(deg.index, fill_value=False), -deg)
+            values.loc[deg.index] = deg
+            bad = bad & values.isna()
+    return values.to_numpy(dtype="float64"), bad
+
+
+def _table_geometry(ctx: CheckContext) -> tuple[np.ndarray | None, tuple[np.ndarray, np.ndarray] | None, str | None, list[str]]:
+    """Geometry of a table from lon/lat columns, a "lon,lat" column or a WKT column."""
+    d = ctx.data
+    n = len(d)
+    if "lon" in d.columns and "lat" in d.columns:
+        hx, hy = ctx.header("lon"), ctx.header("lat")
+        col = f"{hx}/{hy}"
+        x, bad_x = _parse_coordinates(d["lon"])
+        y, bad_y = _parse_coordinates(d["lat"])
+        for head, bad, raw in ((hx, bad_x, d["lon"]), (hy, bad_y, d["lat"])):
+            ctx.add_rows(
+                "error", "not_numeric", bad,
+                lambda m, head=head, raw=raw: [f"「{head}」应为数字（度）或度分秒，实际为「{v}」(not a number)" for v in raw[m]],
+                head,
+            )
+        missing = (blank_mask(d["lon"]) | blank_mask(d["lat"])).to_numpy()
+        ctx.add_rows("error", "missing_geometry", missing, f"坐标为空：「{hx}」或「{hy}」没有值 (missing coordinates)", col)
+        ok = np.isfinite(x) & np.isfinite(y)
+        geoms = np.full(n, None, dtype=object)
+        geoms[ok] = shapely.points(x[ok], y[ok])
+        return geoms, (x, y), col, ["lon", "lat"]
+    from .layers import _key
+
+    by_key = {_key(c).split("(")[0]: c for c in d.columns if isinstance(c, str)}
+    lonlat = next((by_key[k] for k in by_key if k in _LONLAT_HEADERS), None)
+    if lonlat is not None:
+        parts = d[lonlat].astype("string").str.strip().str.split(r"[,，;；\s]+", n=1, expand=True, regex=True)
+        if parts.shape[1] < 2:
+            parts[1] = pd.NA
+        x, bad_x = _parse_coordinates(parts[0])
+        y, bad_y = _parse_coordinates(parts[1])
+        blank = blank_mask(d[lonlat]).to_numpy()
+        bad = (bad_x.to_numpy() | bad_y.to_numpy() | ~np.isfinite(x) | ~np.isfinite(y)) & ~blank
+        ctx.add_rows(
+            "error", "not_numeric", bad,
+            lambda m: [f"「{lonlat}」应为「经度,纬度」，实际为「{v}」(not lon,lat)" for v in d[lonlat][m]],
+            lonlat,
+        )
+        ctx.add_rows("error", "missing_geometry", blank, f"坐标为空：「{lonlat}」没有值 (missing coordinates)", lonlat)
+        ok = np.isfinite(x) & np.isfinite(y)
+        geoms = np.full(n, None, dtype=object)
+        geoms[ok] = shapely.points(x[ok], y[ok])
+        ctx.headers.setdefault("lon", lonlat + "（经度）")
+        ctx.headers.setdefault("lat", lonlat + "（纬度）")
+        return geoms, (x, y), lonlat, [lonlat]
+    wkt = next((by_key[k] for k in by_key if k in _WKT_HEADERS), None)
+    if wkt is not None:
+        text = d[wkt].astype("string").str.strip()
+        blank = blank_mask(d[wkt]).to_numpy()
+        geoms = shapely.from_wkt(text.where(~blank, None).to_numpy(dtype=object), on_invalid="ignore")
+        bad = ~blank & shapely.is_missing(geoms)
+        ctx.add_rows("error", "bad_geometry", bad, f"「{wkt}」不是有效的 WKT 几何 (invalid WKT)", wkt)
+        ctx.add_rows("error", "missing_geometry", blank, f"几何为空：「{wkt}」没有值 (missing geometry)", wkt)
+        return geoms, None, wkt, [wkt]
+    from .layers import aliases_for
+
+    ctx.add(
+        "error",
+        "no_coordinates",
+        f"找不到坐标列：经度（可用列名 {'、'.join(aliases_for('lon'))}）和纬度（可用列名 "
+        f"{'、'.join(aliases_for('lat'))}），或「经纬度」「location」合并列，或 WKT 几何列；"
+        "也可用 lon_col=、lat_col= 指定 (no coordinate columns)",
+        column="经度/纬度",
+    )
+    return None, None, None, []
+
+
+# --------------------------------------------------------------------------------------------
+# spatial files: GeoPackage, Shapefile, GeoJSON
+# --------------------------------------------------------------------------------------------
+_MOJIBAKE = re.compile(r"[\u0080-\u00ff]")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _text_sample(df: pd.DataFrame) -> str:
+    parts = [str(c) for c in df.columns]
+    for col in df.columns:
+        s = df[col]
+        if pd.api.types.is_string_dtype(s) or s.dtype == object:
+            parts.extend(s.dropna().astype(str).head(200).tolist())
+    return "\n".join(parts)
+
+
+def _looks_mojibake(text: str) -> bool:
+    """Latin-1 letters (Ã, º, ...) and no Chinese: bytes of GBK/UTF-8 read as ISO-8859-1."""
+    return bool(_MOJIBAKE.search(text)) and not _CJK.search(text)
+
+
+def _guess_dbf_encoding(text: str) -> str | None:
+    """The encoding of text that GDAL decoded as ISO-8859-1 (bytes recovered losslessly)."""
+    try:
+        data = text.encode("latin-1")
+    except UnicodeEncodeError:
+        return None
+    for enc, name in (("utf-8", "UTF-8"), ("gbk", "GBK"), ("gb18030", "GB18030")):
+        with contextlib.suppress(UnicodeDecodeError):
+            data.decode(enc)
+            return name
+    return None
+
+
+def _read_ogr(path: Path, layer: str | None, encoding: str | None) -> gpd.GeoDataFrame:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gdf = pyogrio.read_dataframe(path, layer=layer, encoding=encoding)
+    for w in caught:
+        logger.debug("pyogrio: %s", w.message)
+    return gdf
+
+
+def _py_codec(name: str) -> str:
+    """Python codec for an encoding name found in a ``.cpg`` (``"UTF-8"``, ``"GBK"``, ``"936"``...)."""
+    name = name.strip()
+    if name.isdigit():
+        name = {"65001": "utf-8", "936": "gbk", "54936": "gb18030"}.get(name, f"cp{name}")
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return "utf-8"
+
+
+def _recode(latin: gpd.GeoDataFrame, encoding: str) -> gpd.GeoDataFrame:
+    """Re-decode text that GDAL read as ISO-8859-1 (lossless) with ``encoding``, replacing bad bytes."""
+    codec = _py_codec(encoding)
+
+    def fix(text: Any) -> Any:
+        if not isinstance(text, str):
+            return text
+        return text.encode("latin-1", errors="replace").decode(codec, errors="replace")
+
+    out = latin.rename(columns={c: fix(c) for c in latin.columns if c != latin.geometry.name})
+    for col in out.columns:
+        if col != out.geometry.name and (pd.api.types.is_string_dtype(out[col]) or out[col].dtype == object):
+            out[col] = out[col].map(fix, na_action="ignore")
+    return out
+
+
+def _read_shapefile(path: Path, encoding: str | None, add: Any) -> tuple[gpd.GeoDataFrame, str]:
+    """Read a Shapefile, finding the ``.dbf`` encoding when there is no ``.cpg``.
+
+    Without ``.cpg`` (and without a code page byte in the ``.dbf``) GDAL reads text as
+    ISO-8859-1, which turns GBK or UTF-8 Chinese into Latin letters (mojibake). That text
+    gives back the original bytes losslessly; the first of UTF-8, GBK and GB18030 that
+    decodes them strictly is used to read the file again.
+    """
+    cpg = _sidecar(path, ".cpg")
+    declared = encoding or (cpg.read_text(errors="replace").strip() or None if cpg else None)
+    gdf: gpd.GeoDataFrame | None
+    try:
+        gdf = _read_ogr(path, None, encoding)
+    except UnicodeDecodeError:  # e.g. a field name cut in the middle of a UTF-8 character
+        gdf = None
+    used = declared
+    if gdf is None or (declared is None and _looks_mojibake(_text_sample(gdf))):
+        latin = _read_ogr(path, None, "ISO-8859-1")
+        target = declared or _guess_dbf_encoding(_text_sample(latin)) or "ISO-8859-1"
+        try:
+            gdf = _read_ogr(path, None, target)
+        except UnicodeDecodeError:
+            gdf = _recode(latin, target)
+        used = target
+        logger.info("%s：属性表按 %s 读取（%s）", path.name, target, "无 .cpg" if cpg is None else ".cpg")
+    if _looks_mojibake(_text_sample(gdf)) or "\ufffd" in _text_sample(gdf):
+        add(
+            "warning",
+            "mojibake",
+            "属性表文字疑似乱码（.dbf 编码不明或字段名被截断）：请补充 .cpg 文件（内容如 GBK 或 UTF-8），"
+            "或用 encoding='GBK' 读取 (garbled text)",
+        )
+    return gdf, used or pyogrio.read_info(path).get("encoding") or "ISO-8859-1"
+
+
+def _sidecar(path: Path, suffix: str) -> Path | None:
+    for cand in (path.with_suffix(suffix), path.with_suffix(suffix.upper())):
+        if cand.exists():
+            return cand
+    return None
+
+
+def _read_spatial(path: Path, spec: LayerSpec, *, layer: str | None, encoding: str | None, add: Any) -> _Raw | None:
+    suffix = path.suffix.lower()
+    meta: dict[str, Any] = {}
+    try:
+        if suffix == ".gpkg":
+            listed = pyogrio.list_layers(path)
+            all_names = [str(n) for n in listed[:, 0]]
+            names = [str(n) for n, g in listed if g is not None]  # skip tables such as QGIS layer_styles
+            if not all_names:
+                add("error", "empty_file", "GeoPackage 中没有图层 (no layers)")
+                return None
+            if layer is None and not names:
+                add("error", "no_coordinates", f"GeoPackage 中没有空间图层（只有表 {'、'.join(all_names)}）(no spatial layer)")
+                return None
+            if layer is None:
+                preferred = [n for n in names if n in (spec.key, spec.name_zh)]
+                layer = preferred[0] if preferred else names[0]
+                if not preferred and len(names) > 1:
+                    add(
+                        "warning",
+                        "several_layers",
+                        f"GeoPackage 有 {len(names)} 个图层（{'、'.join(names)}），读取了第一个「{layer}」；"
+                        "请用 layer= 指定 (several layers)",
+                    )
+            elif layer not in all_names:
+                add("error", "layer_not_found", f"找不到图层「{layer}」；图层有 {'、'.join(all_names)} (layer not found)")
+                return None
+            meta["layer"] = layer
+        if suffix == ".shp":
+            gdf, meta["encoding"] = _read_shapefile(path, encoding, add)
+        else:
+            gdf = _read_ogr(path, layer, encoding)
+    except Exception as exc:  # pyogrio/GDAL errors of any kind: the file is not usable
+        add("error", "unreadable", f"无法读取：{exc} (cannot read file)")
+        return None
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        add("error", "no_coordinates", "图层没有几何列（是属性表）(no geometry)")
+        return None
+    if len(gdf) == 0:
+        add("error", "empty_file", "文件中没有要素 (no features)")
+    geom_name = gdf.geometry.name
+    data = pd.DataFrame(gdf.drop(columns=geom_name)).reset_index(drop=True)
+    return _Raw(
+        data,
+        np.arange(1, len(gdf) + 1),
+        geometry=gdf.geometry.to_numpy(),
+        file_crs=pyproj.CRS.from_user_input(gdf.crs) if gdf.crs is not None else None,
+        spatial=True,
+        meta=meta,
+    )
