@@ -1,0 +1,287 @@
+"""Private array helpers of :mod:`mzgeo.network`: splitting lines into edges, sparse graphs,
+partial lines, the disk cache.
+
+Everything here works on plain numpy arrays; nothing loops in Python over features.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+import shapely
+
+from . import settings
+from ._files import atomic_path
+
+__all__: list[str] = []
+
+log = logging.getLogger("mzgeo")
+
+#: Version of the on-disk cache layout; bump when the arrays stored change.
+CACHE_VERSION = 3
+
+
+# --- splitting lines at nodes -------------------------------------------------------------
+
+
+def split_at_nodes(
+    coords: np.ndarray, line_idx: np.ndarray, keys: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Split polylines at every vertex that is a node (shared by another line or an end).
+
+    Parameters
+    ----------
+    coords : numpy.ndarray
+        ``(m, 2)`` vertex coordinates of all lines, line after line.
+    line_idx : numpy.ndarray
+        ``(m,)`` line number of each vertex (non-decreasing).
+    keys : numpy.ndarray
+        ``(m,)`` int64 identity of each vertex location: equal keys are the same place
+        (quantised coordinates or OSM node ids).
+
+    Returns
+    -------
+    tuple
+        ``(coords, offsets, source, keys)`` of the pieces: vertex coordinates, ``(k+1,)``
+        offsets into them, the source line of each piece and the vertex keys.
+    """
+    if len(coords) == 0:
+        return coords.reshape(0, 2), np.zeros(1, np.int64), np.zeros(0, np.int64), keys[:0]
+    # drop consecutive repeated vertices of the same line (zero-length segments)
+    same = np.zeros(len(keys), bool)
+    same[1:] = (keys[1:] == keys[:-1]) & (line_idx[1:] == line_idx[:-1])
+    coords, line_idx, keys = coords[~same], line_idx[~same], keys[~same]
+    first = np.ones(len(keys), bool)
+    first[1:] = line_idx[1:] != line_idx[:-1]
+    last = np.ones(len(keys), bool)
+    last[:-1] = line_idx[1:] != line_idx[:-1]
+    # lines reduced to one vertex are dropped
+    single = first & last
+    if single.any():
+        coords, line_idx, keys = coords[~single], line_idx[~single], keys[~single]
+        first, last = first[~single], last[~single]
+    uniq, inv, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    is_end_key = np.zeros(len(uniq), bool)
+    is_end_key[inv[first | last]] = True
+    node_key = is_end_key | (counts >= 2)
+    brk = node_key[inv] & ~first & ~last
+    rep = 1 + brk.astype(np.int64)
+    idx = np.repeat(np.arange(len(keys)), rep)
+    # starts: first vertex of a line, or the second copy of a break vertex
+    start = np.repeat(first, rep)
+    second = np.zeros(len(idx), bool)
+    second[1:] = idx[1:] == idx[:-1]
+    start |= second
+    offsets = np.concatenate([np.flatnonzero(start), [len(idx)]]).astype(np.int64)
+    return coords[idx], offsets, line_idx[idx[offsets[:-1]]], keys[idx]
+
+
+def quantise(coords: np.ndarray, tol: float) -> np.ndarray:
+    """Int64 key per coordinate pair, equal for points in the same ``tol``-sized grid cell."""
+    if len(coords) == 0:
+        return np.zeros(0, np.int64)
+    q = np.round(coords / tol).astype(np.int64)
+    _, inv = np.unique(q, axis=0, return_inverse=True)
+    return inv.ravel().astype(np.int64)
+
+
+def lines_from_offsets(coords: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Shapely LineStrings from flat coordinates and offsets (vectorised)."""
+    n = len(offsets) - 1
+    if n == 0:
+        return np.empty(0, dtype=object)
+    counts = np.diff(offsets)
+    return shapely.linestrings(coords, indices=np.repeat(np.arange(n), counts))
+
+
+def cumulative_lengths(coords: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Distance (m) of each vertex from the start of its line."""
+    step = np.zeros(len(coords))
+    if len(coords) > 1:
+        step[1:] = np.hypot(*(coords[1:] - coords[:-1]).T)
+    step[offsets[:-1][np.diff(offsets) > 0]] = 0.0
+    cum = np.cumsum(step)
+    counts = np.diff(offsets)
+    base = np.repeat(cum[offsets[:-1][counts > 0]], counts[counts > 0])
+    return cum - base
+
+
+def substrings(
+    coords: np.ndarray, offsets: np.ndarray, cum: np.ndarray, seg: np.ndarray, d0: np.ndarray, d1: np.ndarray
+) -> np.ndarray:
+    """Parts of lines between distances ``d0`` and ``d1`` (m) along them, vectorised.
+
+    Parameters
+    ----------
+    coords, offsets, cum : numpy.ndarray
+        Vertex coordinates, offsets and cumulative lengths of all lines.
+    seg : numpy.ndarray
+        Line number of each requested piece.
+    d0, d1 : numpy.ndarray
+        Start and end distance (m) along the line, ``0 <= d0 <= d1 <= length``.
+
+    Returns
+    -------
+    numpy.ndarray of shapely.LineString
+    """
+    k = len(seg)
+    if k == 0:
+        return np.empty(0, dtype=object)
+    lo = offsets[seg]
+    hi = offsets[seg + 1]
+    # interior vertices strictly between d0 and d1
+    first_in = lo + _searchsorted_rows(cum, lo, hi, d0, side="right")
+    last_in = lo + _searchsorted_rows(cum, lo, hi, d1, side="left")  # exclusive
+    n_in = np.maximum(last_in - first_in, 0)
+    start_pt = _interp(coords, cum, lo, hi, d0)
+    end_pt = _interp(coords, cum, lo, hi, d1)
+    total = n_in + 2
+    out_off = np.concatenate([[0], np.cumsum(total)])
+    out = np.empty((out_off[-1], 2))
+    out[out_off[:-1]] = start_pt
+    out[out_off[1:] - 1] = end_pt
+    if n_in.sum():
+        piece = np.repeat(np.arange(k), n_in)
+        within = np.arange(n_in.sum()) - np.repeat(np.cumsum(n_in) - n_in, n_in)
+        out[out_off[piece] + 1 + within] = coords[first_in[piece] + within]
+    return shapely.linestrings(out, indices=np.repeat(np.arange(k), total))
+
+
+def _searchsorted_rows(cum: np.ndarray, lo: np.ndarray, hi: np.ndarray, d: np.ndarray, side: str) -> np.ndarray:
+    """Per-row searchsorted of ``d`` in ``cum[lo:hi]`` (rows are non-decreasing), vectorised.
+
+    Every row is shifted into its own band of width ``span`` so that one global
+    ``searchsorted`` answers all rows; the result is relative to ``lo``.
+    """
+    counts = hi - lo
+    row = np.repeat(np.arange(len(lo)), counts)
+    span = float(cum.max()) * 2.0 + 1.0 if len(cum) else 1.0
+    keyed = cum[_row_vertices(lo, hi)] + row * span
+    pos = np.searchsorted(keyed, d + np.arange(len(lo)) * span, side=side)
+    return pos - (np.cumsum(counts) - counts)
+
+
+def _row_vertices(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    counts = hi - lo
+    starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+    return np.arange(counts.sum()) + starts
+
+
+def _interp(coords: np.ndarray, cum: np.ndarray, lo: np.ndarray, hi: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Point at distance ``d`` along each line ``lo:hi`` (clamped to the line)."""
+    j = lo + _searchsorted_rows(cum, lo, hi, d, side="right") - 1
+    j = np.clip(j, lo, hi - 2)
+    seg_len = cum[j + 1] - cum[j]
+    f = np.divide(d - cum[j], seg_len, out=np.zeros(len(d)), where=seg_len > 0)
+    f = np.clip(f, 0.0, 1.0)
+    return coords[j] + (coords[j + 1] - coords[j]) * f[:, None]
+
+
+# --- sparse graphs ------------------------------------------------------------------------
+
+
+def csr_min(n: int, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> sp.csr_array:
+    """CSR adjacency ``n x n`` keeping the smallest weight of parallel edges; explicit zeros kept.
+
+    Self-loops are dropped (they never shorten a path).
+    """
+    keep = (u != v) & np.isfinite(w)
+    u, v, w = u[keep], v[keep], w[keep]
+    order = np.lexsort((w, v, u))
+    u, v, w = u[order], v[order], w[order]
+    first = np.ones(len(u), bool)
+    first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
+    u, v, w = u[first], v[first], w[first]
+    indptr = np.zeros(n + 1, np.int32)
+    np.cumsum(np.bincount(u, minlength=n), out=indptr[1:])
+    return sp.csr_array((w.astype(np.float64), v.astype(np.int32), indptr), shape=(n, n))
+
+
+def augment(base: sp.csr_array, owner: np.ndarray, node: np.ndarray, cost: np.ndarray, n_src: int) -> sp.csr_array:
+    """Append ``n_src`` virtual source rows to ``base``: row ``n + owner`` → ``node`` at ``cost``.
+
+    The result is square ``(n + n_src)``; virtual nodes have no incoming edges. Duplicate
+    (owner, node) pairs keep the smallest cost.
+    """
+    n = base.shape[0]
+    keep = np.isfinite(cost)
+    owner, node, cost = owner[keep], node[keep], cost[keep]
+    order = np.lexsort((cost, node, owner))
+    owner, node, cost = owner[order], node[order], cost[order]
+    first = np.ones(len(owner), bool)
+    first[1:] = (owner[1:] != owner[:-1]) | (node[1:] != node[:-1])
+    owner, node, cost = owner[first], node[first], cost[first]
+    counts = np.bincount(owner, minlength=n_src)
+    indptr = np.concatenate([base.indptr, base.indptr[-1] + np.cumsum(counts)]).astype(np.int32)
+    indices = np.concatenate([base.indices, node.astype(np.int32)])
+    data = np.concatenate([base.data, cost.astype(np.float64)])
+    m = n + n_src
+    return sp.csr_array((data, indices, indptr), shape=(m, m))
+
+
+# --- hashing and the disk cache -----------------------------------------------------------
+
+
+def file_digest(path: str | Path) -> str:
+    """SHA-256 of a file's bytes."""
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def params_digest(*parts: Any) -> str:
+    """SHA-256 of JSON-serialisable parts (and raw bytes)."""
+    h = hashlib.sha256()
+    h.update(f"mzgeo-network-v{CACHE_VERSION}".encode())
+    for part in parts:
+        if isinstance(part, bytes | bytearray | memoryview):
+            h.update(bytes(part))
+        else:
+            h.update(json.dumps(part, sort_keys=True, default=str, ensure_ascii=False).encode())
+    return h.hexdigest()
+
+
+def cache_dir() -> Path:
+    """Folder of the network cache (``settings.cache_folder`` or ``~/.cache/mzgeo``)."""
+    folder = settings.cache_folder
+    return Path(folder) if folder is not None else Path.home() / ".cache" / "mzgeo"
+
+
+def use_cache(cache: bool | None) -> bool:
+    """Whether to read/write the disk cache for this call."""
+    return settings.use_cache if cache is None else bool(cache)
+
+
+def cache_path(key: str) -> Path:
+    return cache_dir() / "networks" / f"{key}.npz"
+
+
+def save_arrays(key: str, arrays: dict[str, np.ndarray]) -> Path | None:
+    """Write arrays to the cache atomically; failures only log (the cache is an optimisation)."""
+    path = cache_path(key)
+    try:
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+    except OSError as exc:  # read-only home, full disk...
+        log.warning("无法写入路网缓存 %s (cache write failed): %s", path, exc)
+        return None
+    log.info("路网已缓存 (network cached): %s", path)
+    return path
+
+
+def load_arrays(key: str) -> dict[str, np.ndarray] | None:
+    """Arrays stored under ``key``, or ``None`` when absent or unreadable."""
+    path = cache_path(key)
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except (OSError, ValueError, KeyError) as exc:
+        log.warning("路网缓存损坏，将重新构建 (cache unreadable, rebuilding): %s: %s", path, exc)
+        return None
