@@ -218,7 +218,7 @@ def coverage(
     with _step("计算覆盖"):
         res = _coverage(net, fac, dem, minutes if len(minutes) > 1 else minutes[0],
                         weight=None if weight.lower() == "none" else weight, cost=cost_df, units=unit_gdf)
-    _print_table(res.summary())
+    _print_table(res.summary)
     _write(res, out, gpkg)
 
 
