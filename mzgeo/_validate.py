@@ -30,7 +30,7 @@ code                  severity meaning
 ``negative``          error    a number column holds a negative number
 ``nursing_gt_beds``   error    nursing-type beds exceed total beds
 ``used_gt_capacity``  warning  cemetery places used exceed capacity
-``duplicate_id``      error    a code/ID repeats
+``duplicate_id``      error    a code/ID repeats (warning for boundary markers: an inspection finding)
 ``duplicate_name``    warning  a name repeats
 ``unknown_category``  warning  a category value is not one of the allowed values
 ``bad_boolean``       warning  a yes/no cell cannot be read (treated as missing)
@@ -582,7 +582,10 @@ def check_booleans(ctx: CheckContext) -> None:
 
 def check_duplicates(ctx: CheckContext) -> None:
     """Duplicate codes/IDs (error ``duplicate_id``) and names (warning ``duplicate_name``)."""
-    checks = [(c, "error", "duplicate_id", "编号") for c in ctx.spec.unique]
+    # a repeated boundary-marker ID is an inspection finding (and 同号双立 markers share a
+    # number), so the marker register is read and the boundary module reports it
+    severity = "warning" if ctx.spec.key == "markers" else "error"
+    checks = [(c, severity, "duplicate_id", "编号") for c in ctx.spec.unique]
     if "name" not in ctx.spec.unique:
         checks.append(("name", "warning", "duplicate_name", "名称"))
     rows = pd.Series(ctx.rows, index=ctx.data.index)

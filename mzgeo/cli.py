@@ -114,24 +114,28 @@ def _mode_zh(mode: str) -> str:
 
 
 def _read_cost(path: str | None):
+    """A long-form travel-time table: origin, destination, minutes (Chinese headers accepted)."""
     if path is None:
         return None
     import pandas as pd
 
-    from .layers import canonical_column
+    from .io import read_table
 
-    p = Path(path)
-    df = pd.read_excel(p) if p.suffix.lower() in {".xlsx", ".xls"} else pd.read_csv(p, encoding="utf-8-sig")
-    rename = {}
-    for col in df.columns:
-        key = str(col).strip().lower()
-        if key in {"origin", "起点"}:
-            rename[col] = "origin"
-        elif key in {"destination", "终点"}:
-            rename[col] = "destination"
-        elif key in {"minutes", "时间", "出行时间", "分钟"} or canonical_column(col) == "minutes":
-            rename[col] = "minutes"
-    return df.rename(columns=rename)
+    df = read_table(path)
+    names = {"origin": {"origin", "起点", "需求点"}, "destination": {"destination", "终点", "设施"},
+             "minutes": {"minutes", "时间", "出行时间", "分钟", "出行时间（分钟）"}}
+    rename = {c: k for c in df.columns for k, v in names.items() if str(c).strip().lower() in v}
+    df = df.rename(columns=rename)
+    missing = [k for k in names if k not in df.columns]
+    if missing:
+        msg = f"出行时间表 {path} 缺少列 {missing}：需要 origin（起点）、destination（终点）、minutes（分钟）"
+        raise InputError(msg)
+    df["minutes"] = pd.to_numeric(df["minutes"], errors="raise")
+    for col in ("origin", "destination"):
+        as_num = pd.to_numeric(df[col], errors="coerce")
+        if as_num.notna().all():
+            df[col] = as_num.astype("int64")
+    return df
 
 
 def _write(result: Any, out: Path, gpkg: Path | None) -> None:
@@ -322,6 +326,201 @@ def burial(
     with _step("检查禁葬区"):
         res = burial_zone_check(pts, lines=line_layers or None, zones=zone_gdf, units=unit_gdf)
     _write(res, out, gpkg)
+
+
+# --------------------------------------------------------------------------------------------
+# location-allocation
+# --------------------------------------------------------------------------------------------
+@app.command()
+def allocate(
+    demand: Annotated[str, typer.Option(help="需求点文件（村社区点，含人口/老年人口）")],
+    out: OutOpt,
+    model: Annotated[str, typer.Option(help="模型：lscp、mclp、pmedian、pcenter、cmclp（带容量）")] = "mclp",
+    candidates: Annotated[str | None, typer.Option(help="候选点文件；不给则自动生成（见 --generate）")] = None,
+    generate: Annotated[str, typer.Option(help="自动生成候选点：villages（无设施的村社区）或 grid（规则网格）")] = "villages",
+    spacing_m: Annotated[float | None, typer.Option(help="网格候选点间距（米）")] = None,
+    exclude: Annotated[str | None, typer.Option(help="排除区面图层（水域、禁葬区等）")] = None,
+    existing: Annotated[str | None, typer.Option(help="现有设施文件（作为必选设施保留）")] = None,
+    existing_kind: Annotated[str, typer.Option(help="现有设施的图层类型")] = "daycare",
+    minutes: Annotated[float | None, typer.Option(help="服务时间阈值（分钟）")] = None,
+    p: Annotated[int | None, typer.Option(help="新增设施数量")] = None,
+    weight: Annotated[str, typer.Option(help="需求权重：elderly、population 或 none")] = "elderly",
+    capacity_col: Annotated[str | None, typer.Option(help="容量字段（带容量模型）")] = None,
+    time_limit: Annotated[float | None, typer.Option(help="求解时间上限（秒）；到时返回当前最好解及其最优性差距")] = None,
+    mode: Annotated[str, typer.Option(help="出行方式：walk / drive")] = "walk",
+    roads: RoadsOpt = None,
+    osm: OsmOpt = None,
+    cost: CostOpt = None,
+    class_col: ClassOpt = "road_class",
+    gpkg: GpkgOpt = None,
+) -> None:
+    """选址：新增设施放在哪里能最大程度弥补覆盖缺口（HiGHS 求解）。"""
+    from .allocate import allocate as _allocate
+    from .allocate import candidate_sites
+
+    dem = _read(demand, "villages")
+    ex = _read(existing, existing_kind) if existing else None
+    if candidates:
+        cand = _read(candidates, existing_kind)
+    else:
+        zone = _read(exclude, "zones") if exclude else None
+        cand = candidate_sites(dem, how=generate, existing=ex, spacing_m=spacing_m, exclude=zone)
+    cost_df = _read_cost(cost)
+    net = None if cost_df is not None else _network(roads, osm, mode, class_col)
+    with _step(f"求解选址模型（{model}）"):
+        res = _allocate(dem, cand, model=model, network=net, cost=cost_df, minutes=minutes, p=p, existing=ex,
+                        capacity_col=capacity_col, weight=None if weight.lower() == "none" else weight,
+                        time_limit_s=time_limit)
+    _echo(res.headline())
+    _print_table(res.selected)
+    _write(res, out, gpkg)
+
+
+# --------------------------------------------------------------------------------------------
+# boundary joint inspection
+# --------------------------------------------------------------------------------------------
+def _boundary_lines(units: str, outer: str | None, tolerance: float | None, overrides: str | None):
+    from .boundary import boundary_lines
+
+    unit_gdf = _read(units, "units")
+    outer_gdf = _read(outer, "units") if outer else None
+    table = _read_table(overrides) if overrides else None
+    with _step("提取界线"):
+        return boundary_lines(unit_gdf, tolerance_m=tolerance, outer=outer_gdf, overrides=table)
+
+
+def _read_table(path: str):
+    from .io import read_table
+
+    return read_table(path)
+
+
+UnitsReq = Annotated[str, typer.Option(help="行政区面图层（Shapefile/GeoPackage，含名称、代码字段）")]
+OuterOpt = Annotated[str | None, typer.Option(help="相邻的外部行政区面图层（提取本区与外部的界线，如嘉湖线）")]
+TolOpt = Annotated[float | None, typer.Option(help="界线匹配容差（米），默认 50")]
+OverOpt = Annotated[str | None, typer.Option(help="界线名称覆盖表（CSV/Excel：side_a_code、side_b_code、line_name）")]
+
+
+@boundary_app.command("lines")
+def boundary_lines_cmd(
+    units: UnitsReq,
+    out: Annotated[Path, typer.Option("--out", "-o", help="输出界线 GeoPackage（.gpkg）")],
+    outer: OuterOpt = None,
+    tolerance: TolOpt = None,
+    overrides: OverOpt = None,
+    excel: Annotated[Path | None, typer.Option(help="同时输出 Excel 表（界线、三交点、缝隙/重叠）")] = None,
+) -> None:
+    """从行政区面提取界线（两侧名称与代码、长度、三交点、缝隙与重叠）。"""
+    res = _boundary_lines(units, outer, tolerance, overrides)
+    _print_table(res.lines.drop(columns="geometry"))
+    _echo(f"已写出：{res.to_file(out)}")
+    if excel is not None:
+        _echo(f"已写出：{res.to_excel(excel)}")
+
+
+@boundary_app.command("checklist")
+def boundary_checklist_cmd(
+    units: UnitsReq,
+    markers: Annotated[str, typer.Option(help="界桩登记表（CSV/Excel，可加 @坐标系）")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="输出检查表 Excel（.xlsx）；每条界线一个工作簿时为文件夹")],
+    outer: OuterOpt = None,
+    tolerance: TolOpt = None,
+    overrides: OverOpt = None,
+    roads: Annotated[str | None, typer.Option(help="道路线图层（列出穿越点）")] = None,
+    rivers: Annotated[str | None, typer.Option(help="河流线图层（列出穿越点）")] = None,
+    railways: Annotated[str | None, typer.Option(help="铁路线图层（列出穿越点）")] = None,
+    last_year: Annotated[int | None, typer.Option(help="上次联检年份（所有界线相同时）")] = None,
+    year: Annotated[int | None, typer.Option(help="本次联检年份，默认今年")] = None,
+    per_line: Annotated[bool, typer.Option(help="每条界线单独一个工作簿")] = False,
+    html: Annotated[Path | None, typer.Option(help="同时输出可打印的 HTML 检查表")] = None,
+) -> None:
+    """生成界线联检检查表：界线概况、界桩检查表（含现场填写栏）、穿越点、问题清单、签字栏。"""
+    from .boundary import inspection_checklist, lines_due
+
+    res = _boundary_lines(units, outer, tolerance, overrides)
+    mk = _read(markers, "markers")
+    feats = {k: _read(v, kind) for k, v, kind in (("道路", roads, "roads"), ("河流", rivers, "rivers"),
+                                                 ("铁路", railways, "railways")) if v}
+    from .boundary import line_crossings
+
+    crossings = line_crossings(res, feats) if feats else None
+    last = dict.fromkeys(res.lines["line_name"], last_year) if last_year else None
+    with _step("生成检查表"):
+        checklist = inspection_checklist(res, mk, crossings, last_inspection=last, year=year)
+    if last is not None:
+        _print_table(lines_due(last, year=year))
+    written = checklist.to_excel(out, per_line_workbooks=per_line)
+    for w in written if isinstance(written, (list, tuple)) else [written]:
+        _echo(f"已写出：{w}")
+    if html is not None:
+        _echo(f"已写出：{checklist.to_html(html)}")
+    _print_table(checklist.findings)
+
+
+@boundary_app.command("results")
+def boundary_results_cmd(
+    paths: Annotated[list[Path], typer.Argument(help="现场填写后的检查表工作簿（可多个）")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="输出更新后的界桩登记表与维修清单（.xlsx）")] = None,
+) -> None:
+    """回读现场填写的检查表：校验、更新界桩登记表、列出需维修或重测的界桩（有错误时退出码为 1）。"""
+    from .boundary import read_inspection_results
+
+    res = read_inspection_results([str(p) for p in paths])
+    errors = [p for p in res.problems if getattr(p, "severity", "error") == "error"]
+    for prob in res.problems:
+        _echo(str(prob))
+    _echo(f"需维修或重测的界桩：{len(res.repairs)} 个")
+    _print_table(res.repairs.drop(columns="geometry", errors="ignore"))
+    if out is not None:
+        _echo(f"已写出：{res.to_excel(out)}")
+    raise typer.Exit(1 if errors else 0)
+
+
+# --------------------------------------------------------------------------------------------
+# maps
+# --------------------------------------------------------------------------------------------
+@app.command("map")
+def map_cmd(
+    path: Annotated[str, typer.Argument(help="图层文件或分析结果 GeoPackage（可加 @坐标系）")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="输出 HTML 地图")],
+    kind: Annotated[str | None, typer.Option(help="图层类型（设施点图层时决定图标），如 shelters")] = None,
+    layer: Annotated[str | None, typer.Option(help="GeoPackage 图层名（分析结果的 points、units 等）")] = None,
+    column: Annotated[str | None, typer.Option(help="面图层按此字段分级设色，如 beds_per_1000、share_covered")] = None,
+    target: Annotated[float | None, typer.Option(help="分级设色的目标值（如 37.5），颜色以此为中心")] = None,
+    units: UnitsOpt = None,
+    title: Annotated[str | None, typer.Option(help="地图标题")] = None,
+    basemap: Annotated[str, typer.Option(help="底图：none（离线，默认）、osm、tianditu、tianditu_img、amap")] = "none",
+    online: Annotated[bool, typer.Option(help="允许从 CDN 加载脚本（默认完全离线的单个 HTML 文件）")] = False,
+) -> None:
+    """绘制图层或分析结果的 HTML 地图（默认离线可用，可用浏览器直接打开）。"""
+    import geopandas as gpd
+
+    from . import maps
+    from .layers import set_kind
+
+    bm = None if basemap.lower() in {"none", "无", ""} else basemap
+    fpath, _ = _split_spec(path)
+    if kind:
+        gdf = _read(path, kind, layer=layer) if fpath.lower().endswith(".gpkg") else _read(path, kind)
+    else:
+        gdf = gpd.read_file(fpath, layer=layer)
+        gdf.attrs["mzgeo_source"] = Path(fpath).name
+    unit_gdf = _read(units, "units") if units else None
+    geom = set(gdf.geom_type.dropna().unique())
+    name = title or Path(fpath).stem
+    if column and geom <= {"Polygon", "MultiPolygon"}:
+        m = maps.choropleth(gdf, column, target=target, title=name, basemap=bm)
+    else:
+        m = maps.base_map(gdf, basemap=bm, title=name, units=unit_gdf)
+        if geom <= {"Point", "MultiPoint"}:
+            if kind:
+                set_kind(gdf, kind)
+            maps.add_facilities(m, gdf, kind=kind, name=name)
+        elif geom <= {"LineString", "MultiLineString"}:
+            maps.add_boundary(m, gdf) if "line_name" in gdf.columns else maps.add_units(m, gdf, name=name)
+        else:
+            maps.add_units(m, gdf, name=name)
+    _echo(f"已写出：{maps.save(m, out, offline=not online)}")
 
 
 # --------------------------------------------------------------------------------------------

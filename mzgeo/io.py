@@ -76,6 +76,7 @@ __all__ = [
     "ValidationReport",
     "format_report",
     "read_layer",
+    "read_table",
     "validate",
     "write_layer",
     "write_layers",
@@ -268,6 +269,53 @@ def validate(
         raise InputError(msg)
     read_kwargs.pop("metric", None)
     return _load(path, kind, crs, reference=reference, study_area=study_area, **read_kwargs).report
+
+
+def read_table(
+    path: str | os.PathLike, *, sheet: str | int | None = None, encoding: str | None = None
+) -> pd.DataFrame:
+    """Read a plain table (no geometry) from CSV or Excel, all values as text.
+
+    For side tables such as travel-time tables, line-name overrides or inspection years.
+    CSV encoding is detected as in :func:`read_layer` (UTF-8, UTF-8 with BOM, GBK, GB18030).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A ``.csv``/``.tsv``/``.txt`` or ``.xlsx`` file.
+    sheet : str or int, optional
+        Excel sheet name or 0-based index; default the first sheet.
+    encoding : str, optional
+        CSV encoding; default detected.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Headers as written; cells as text (empty cells are missing values).
+
+    Raises
+    ------
+    InputError
+        The file does not exist, cannot be decoded, or has an unsupported suffix.
+    """
+    import io as _stdio
+
+    p = Path(path)
+    if not p.exists():
+        msg = f"文件不存在：{p} (file not found)"
+        raise InputError(msg)
+    suffix = p.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return pd.read_excel(p, sheet_name=0 if sheet is None else sheet, dtype=str)
+    if suffix not in _TABLE_SUFFIXES:
+        msg = f"不支持的表格格式 {p.suffix}：请用 CSV 或 .xlsx (unsupported table format)"
+        raise InputError(msg)
+    try:
+        text, _, _ = _decode(p.read_bytes(), encoding)
+    except UnicodeDecodeError as exc:
+        msg = f"{p.name} 无法识别文字编码，请另存为 UTF-8 或 GBK 编码的 CSV (cannot decode)"
+        raise InputError(msg) from exc
+    return pd.read_csv(_stdio.StringIO(text), sep=_sniff_delimiter(text, suffix), dtype=str)
 
 
 def write_layer(gdf: gpd.GeoDataFrame, path: str | os.PathLike, layer: str | None = None) -> Path:

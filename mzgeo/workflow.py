@@ -1,0 +1,313 @@
+"""End-to-end workflows built from the public API: the Huzhou demo.
+
+:func:`run_demo` runs every analysis of mzgeo on the embedded demo data (see ``data/README.md``:
+real county boundaries, synthetic everything else) and writes the maps planners open and the
+workbooks they keep. It only calls public functions, so it doubles as a worked example.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import settings
+
+__all__ = ["DemoSummary", "run_demo"]
+
+logger = logging.getLogger("mzgeo")
+
+SYNTHETIC_NOTE = "示例数据（合成）：除区县边界外均为合成数据，仅供演示 (synthetic demo data)"
+
+
+@dataclass
+class DemoSummary:
+    """What :func:`run_demo` produced.
+
+    Attributes
+    ----------
+    headlines : list of str
+        Key figures, in Chinese.
+    files : list of pathlib.Path
+        Files written (maps, workbooks, GeoPackages).
+    timings_s : dict
+        Seconds per step.
+    results : dict
+        The analysis result objects, by step key (for notebooks and tests).
+    """
+
+    headlines: list[str] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    timings_s: dict[str, float] = field(default_factory=dict)
+    results: dict[str, Any] = field(default_factory=dict)
+
+    def text(self) -> str:
+        """A short Chinese summary: headline figures, files, step times."""
+        lines = ["", "== mzgeo 示例（湖州，示例数据（合成））==", *self.headlines, "", "输出文件："]
+        lines += [f"  {p}" for p in self.files]
+        lines += ["", "各步骤耗时（秒）："]
+        lines += [f"  {k}: {v:.1f}" for k, v in self.timings_s.items()]
+        return "\n".join(lines)
+
+
+class _Steps:
+    def __init__(self, summary: DemoSummary, progress: Callable[[str], None] | None) -> None:
+        self.summary = summary
+        self.progress = progress or (lambda msg: logger.info(msg))
+
+    def __call__(self, key: str, label: str) -> _Timer:
+        return _Timer(self, key, label)
+
+
+class _Timer:
+    def __init__(self, steps: _Steps, key: str, label: str) -> None:
+        self.steps, self.key, self.label = steps, key, label
+
+    def __enter__(self) -> _Timer:
+        self.t0 = time.perf_counter()
+        self.steps.progress(f"… {self.label}")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        dt = time.perf_counter() - self.t0
+        self.steps.summary.timings_s[self.key] = dt
+        if exc[0] is None:
+            self.steps.progress(f"✓ {self.label}（{dt:.1f} 秒）")
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def run_demo(
+    maps_dir: str | Path = "maps",
+    tables_dir: str | Path = "out",
+    *,
+    progress: Callable[[str], None] | None = None,
+    lines: list[str] | None = None,
+    share_to_shelter: float = 0.1,
+) -> DemoSummary:
+    """Run the whole Huzhou demo: coverage, beds, shelters, burial, allocation, boundary, maps.
+
+    Parameters
+    ----------
+    maps_dir : str or pathlib.Path
+        Folder of the HTML maps (避灾安置场所覆盖.html, 养老床位缺口.html, 照料中心覆盖.html,
+        界线联检_<line>.html, index.html).
+    tables_dir : str or pathlib.Path
+        Folder of the Excel workbooks and GeoPackages.
+    progress : callable, optional
+        Receives one Chinese line per step start and end (the CLI prints them).
+    lines : list of str, optional
+        Boundary lines for which inspection maps are drawn; default 嘉湖线, 南德线, 吴南线
+        and every other county line inside Huzhou.
+    share_to_shelter : float
+        Share of residents to shelter at once (the demo assumes 10 % are evacuated; the
+        library default of :func:`mzgeo.shelter_adequacy` is everyone).
+
+    Returns
+    -------
+    DemoSummary
+    """
+    from . import boundary, maps
+    from .allocate import allocate, candidate_sites
+    from .beds import accessibility, bed_ratio, compare_with_ratio
+    from .burial import burial_zone_check, cemetery_coverage
+    from .coverage import coverage, daycare_coverage
+    from .demo import demo_path, load_demo
+    from .io import validate
+    from .network import Network
+    from .shelters import shelter_adequacy
+
+    maps_dir, tables_dir = Path(maps_dir), Path(tables_dir)
+    summary = DemoSummary()
+    step = _Steps(summary, progress)
+    files = summary.files
+    res = summary.results
+    H = summary.headlines
+
+    with step("load", "读取示例数据（含 GBK 编码、高德坐标的养老机构表）"):
+        demo = load_demo()
+        report = validate(demo_path("养老机构.csv"), "institutions", crs="gcj02", reference=demo.villages)
+        H.append(f"养老机构.csv 检查：{len(report.errors)} 个错误，{len(report.warnings)} 个警告")
+        townships, counties = demo.units_township, demo.units_county
+        huzhou_counties = counties[counties["in_huzhou"].astype(bool)] if "in_huzhou" in counties else counties
+        units_all = pd.concat([townships, huzhou_counties], ignore_index=True)
+        H.append(
+            f"示例数据：{len(demo.villages)} 个村社区，人口 {demo.villages['population'].sum() / 1e4:.0f} 万，"
+            f"60岁以上 {demo.villages['elderly'].sum() / 1e4:.1f} 万；{len(demo.shelters)} 处避灾安置场所，"
+            f"{len(demo.daycare)} 个照料中心，{len(demo.institutions)} 家养老机构"
+        )
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with step("network", "构建步行与驾车路网（道路图层 → 路网）"):
+            walk = Network.from_lines(demo.roads, mode="walk")
+            drive = Network.from_lines(demo.roads, mode="drive")
+            H.append(f"路网：{walk.n_nodes:,} 个节点，{walk.n_edges:,} 条有向边（步行）")
+
+        # --- shelters ------------------------------------------------------------------------
+        with step("shelters", "避灾安置场所：覆盖与容量（HiGHS 线性规划）"):
+            shel_cov = coverage(walk, demo.shelters, demo.villages, [5, 10, 15, 20], weight="population",
+                                units=units_all)
+            shel = shelter_adequacy(walk, demo.shelters, demo.villages, units=units_all,
+                                    share_to_shelter=share_to_shelter)
+            res["shelter_coverage"], res["shelters"] = shel_cov, shel
+            _add(files, shel_cov.to_excel(tables_dir / "避灾安置场所覆盖.xlsx"))
+            _add(files, shel.to_excel(tables_dir / "避灾安置场所容量.xlsx"))
+            by_county = shel_cov.by_unit(units_all, level="区县", minutes=settings.shelter_minutes)
+            H.append(f"避灾安置场所（步行 {settings.shelter_minutes:g} 分钟）覆盖人口比例："
+                     + "，".join(f"{r['name']} {_pct(r['share_covered'])}" for _, r in by_county.iterrows()))
+            s = shel.summary.iloc[0]
+            H.append(f"按 {share_to_shelter:.0%} 居民需转移安置测算：{s['persons']:,.0f} 人中，步行 "
+                     f"{settings.shelter_minutes:g} 分钟内、不超容量可安置 {s['sheltered']:,.0f} 人"
+                     f"（{_pct(s['share_sheltered'])}），缺口 {s['shortfall']:,.0f} 人；"
+                     f"低于本级最低容量的场所 {int(s['n_below_min'])} 处")
+
+        # --- day-care ------------------------------------------------------------------------
+        with step("daycare", "居家养老服务照料中心：步行覆盖（城镇 15 分钟 / 农村 20 分钟）"):
+            day = daycare_coverage(walk, demo.daycare, demo.villages, units=units_all)
+            res["daycare"] = day
+            _add(files, day.to_excel(tables_dir / "照料中心覆盖.xlsx"))
+            s = day.summary.iloc[0]
+            H.append(f"照料中心：步行可达覆盖老年人口 {_pct(s['share_covered'])}；"
+                     f"既无本村中心、步行范围内也无中心的村社区 {int(s['n_gaps'])} 个")
+
+        # --- beds ----------------------------------------------------------------------------
+        with step("beds", "每千名老人床位数与可达床位（2SFCA）"):
+            ratio = bed_ratio(demo.institutions, units_all)
+            acc = accessibility(demo.institutions, demo.villages, network=drive, method="2sfca",
+                                units=units_all)
+            cmp_table = compare_with_ratio(acc, ratio)
+            res["beds"], res["access"], res["beds_vs_access"] = ratio, acc, cmp_table
+            _add(files, ratio.to_excel(tables_dir / "养老床位.xlsx"))
+            _add(files, acc.to_excel(tables_dir / "可达床位.xlsx"))
+            below = ratio.below_target
+            below_c = below[below["level"] == "区县"] if "level" in below else below
+            H.append(
+                f"每千名老人床位数（目标 {settings.bed_target_per_1000:g}）：未达标区县 "
+                + ("，".join(f"{r['name']} {r['beds_per_1000']:.1f}（缺 {r['bed_gap']:.0f} 张）"
+                            for _, r in below_c.iterrows()) or "无")
+                + f"；未达标乡镇街道 {int((below['level'] == '乡镇街道').sum()) if 'level' in below else 0} 个"
+            )
+
+        # --- cemeteries and burial -----------------------------------------------------------
+        with step("burial", "殡葬设施覆盖与三沿五区坟墓排查"):
+            cem = cemetery_coverage(drive, demo.cemeteries, townships)
+            graves = burial_zone_check(
+                demo.graves,
+                lines={"道路": demo.roads, "铁路": demo.railways, "河流": demo.rivers},
+                zones=demo.zones,
+                units=townships,
+            )
+            res["cemeteries"], res["graves"] = cem, graves
+            _add(files, cem.to_excel(tables_dir / "殡葬设施覆盖.xlsx"))
+            _add(files, graves.to_excel(tables_dir / "三沿五区坟墓整治台账.xlsx"))
+            H.append(f"公益性公墓/骨灰堂：{len(cem.unserved)} 个乡镇街道 {settings.cemetery_minutes:g} 分钟内无设施；"
+                     f"三沿五区禁葬区内坟墓 {int(graves.points['violates'].sum())} 座")
+
+        # --- allocation ----------------------------------------------------------------------
+        with step("allocate", "选址：新增照料中心与避灾安置场所"):
+            cand_day = candidate_sites(demo.villages, existing=demo.daycare, how="villages")
+            alloc_day = allocate(demo.villages, cand_day, model="mclp", network=walk,
+                                 minutes=settings.daycare_minutes_rural, p=20, existing=demo.daycare,
+                                 weight="elderly")
+            cand_sh = candidate_sites(demo.villages, existing=demo.shelters, how="villages")
+            alloc_sh = allocate(demo.villages, cand_sh, model="mclp", network=walk,
+                                minutes=settings.shelter_minutes, p=30, existing=demo.shelters,
+                                weight="population")
+            res["alloc_daycare"], res["alloc_shelters"] = alloc_day, alloc_sh
+            _add(files, alloc_day.to_excel(tables_dir / "新增照料中心选址.xlsx"))
+            _add(files, alloc_sh.to_excel(tables_dir / "新增避灾安置场所选址.xlsx"))
+            H.append(alloc_day.headline("照料中心"))
+            H.append(alloc_sh.headline("避灾安置场所"))
+
+        # --- boundary ------------------------------------------------------------------------
+        with step("boundary", "界线联检：界线、界桩、穿越点、检查表"):
+            city = demo.units_city
+            is_hz = city["name"] == "湖州市"
+            city_lines = boundary.boundary_lines(city[is_hz], outer=city[~is_hz], overrides=demo.line_codes)
+            county_lines = boundary.boundary_lines(huzhou_counties, overrides=demo.line_codes)
+            all_lines = pd.concat([city_lines.lines, county_lines.lines], ignore_index=True)
+            check = boundary.markers_on_lines(all_lines, demo.markers, line_codes=demo.line_codes)
+            crossings = boundary.line_crossings(
+                all_lines, {"道路": demo.roads, "河流": demo.rivers, "铁路": demo.railways}
+            )
+            last = dict.fromkeys(all_lines["line_name"], 2021)
+            checklist = boundary.inspection_checklist(all_lines, check, crossings, last_inspection=last,
+                                                      line_codes=demo.line_codes)
+            res["boundary_lines"], res["markers"], res["crossings"] = all_lines, check, crossings
+            _add(files, checklist.to_excel(tables_dir / "界线联检检查表.xlsx"))
+            _add(files, checklist.to_html(tables_dir / "界线联检检查表.html"))
+            n_flag = int(check.markers["flagged"].sum())
+            H.append(f"界线：{len(all_lines)} 条（{'、'.join(all_lines['line_name'])}）；"
+                     f"界桩 {len(check.markers)} 个，自动发现问题 {n_flag} 个")
+
+    # --- maps --------------------------------------------------------------------------------
+    with step("maps", "绘制 HTML 地图（离线可用）"):
+        links: dict[str, str] = {}
+
+        m = maps.base_map(townships, units=huzhou_counties, title="避灾安置场所覆盖（步行 10 分钟）")
+        areas = walk.service_areas(demo.shelters[demo.shelters["tier"] != "村级"], minutes=[10, 20],
+                                   how="dissolve")
+        maps.add_service_areas(m, areas, mode="步行", dissolve=True)
+        maps.add_facilities(m, demo.shelters)
+        pts = shel_cov.points
+        unc = pts[~(pts["minutes"] <= settings.shelter_minutes)]
+        maps.add_uncovered(m, unc, weight_col="demand", name=f"步行 {settings.shelter_minutes:g} 分钟内无场所的村社区")
+        links["避灾安置场所覆盖"] = _save(maps, m, maps_dir / "避灾安置场所覆盖.html", files)
+
+        units_ratio = _with_figures(townships, ratio.table, ["beds", "nursing_beds", "elderly", "beds_per_1000",
+                                                            "bed_gap", "status"])
+        m = maps.choropleth(units_ratio, "beds_per_1000", title="养老床位缺口：每千名老人床位数（乡镇街道）")
+        maps.add_facilities(m, demo.institutions)
+        links["养老床位缺口"] = _save(maps, m, maps_dir / "养老床位缺口.html", files)
+
+        m = maps.base_map(townships, units=huzhou_counties, title="居家养老服务照料中心覆盖")
+        maps.add_facilities(m, demo.daycare)
+        maps.add_uncovered(m, day.gaps, weight_col="demand", name="步行范围内无照料中心的村社区")
+        maps.add_proposed_sites(m, alloc_day.selected, kind="daycare")
+        links["照料中心覆盖"] = _save(maps, m, maps_dir / "照料中心覆盖.html", files)
+
+        wanted = lines or list(all_lines["line_name"])
+        for name in wanted:
+            one = all_lines[all_lines["line_name"] == name]
+            if one.empty:
+                continue
+            mk = check.markers[check.markers["line_name"] == name]
+            cr = crossings[crossings["line_name"] == name] if "line_name" in crossings else None
+            m = maps.base_map(one, units=huzhou_counties, title=f"界线联检：{name}")
+            maps.add_boundary(m, one, mk, crossings=cr)
+            links[f"界线联检 {name}"] = _save(maps, m, maps_dir / f"界线联检_{name}.html", files)
+
+        index = maps_dir / "index.html"
+        maps.save_index({k: Path(v).name for k, v in links.items()}, index, title="mzgeo 湖州示例地图",
+                        note=SYNTHETIC_NOTE)
+        files.append(index)
+    return summary
+
+
+def _add(files: list[Path], written: Any) -> None:
+    """Record one written path or a list of them."""
+    if isinstance(written, (list, tuple)):
+        files.extend(Path(w) for w in written)
+    else:
+        files.append(Path(written))
+
+
+def _save(maps: Any, m: Any, path: Path, files: list[Path]) -> str:
+    maps.save(m, path)
+    files.append(path)
+    return str(path)
+
+
+def _with_figures(units: Any, table: pd.DataFrame, cols: list[str]) -> Any:
+    """Unit polygons joined with per-unit figures by code."""
+    keep = ["code", *[c for c in cols if c in table.columns and c not in units.columns]]
+    return units.merge(table[keep].drop_duplicates("code"), on="code", how="left")

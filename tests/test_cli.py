@@ -1,0 +1,205 @@
+"""The ``mzgeo`` command line on real files: every subcommand, exit codes, Chinese output."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+import mzgeo
+from mzgeo.cli import main
+from mzgeo.crs import wgs84_to_gcj02
+
+pytestmark = pytest.mark.filterwarnings("ignore::mzgeo.DataWarning")
+
+DEQING = "330521"
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """Small planner-style files cut from the demo around 德清县."""
+    d = mzgeo.load_demo()
+    root = tmp_path_factory.mktemp("cli")
+    county = d.units_county[d.units_county["code"] == DEQING]
+    towns = d.units_township[d.units_township["parent_code"] == DEQING]
+    area = county.geometry.iloc[0]
+    villages = d.villages[d.villages.within(area)].head(120)
+    shelters = d.shelters[d.shelters.within(area)].head(60)
+    inst = d.institutions[d.institutions.within(area)]
+    roads = d.roads[d.roads.intersects(area.buffer(2000))]
+    out = {}
+
+    # villages: a GBK CSV with Chinese headers and Amap (GCJ-02) coordinates
+    ll = villages.to_crs(4326)
+    glon, glat = wgs84_to_gcj02(ll.geometry.x.to_numpy(), ll.geometry.y.to_numpy())
+    vdf = pd.DataFrame({"村社区名称": villages["name"].to_numpy(), "代码": villages["code"].to_numpy(),
+                        "人口": villages["population"].to_numpy(), "老年人口": villages["elderly"].to_numpy(),
+                        "经度": np.round(glon, 6), "纬度": np.round(glat, 6)})
+    out["villages"] = root / "村社区.csv"
+    vdf.to_csv(out["villages"], index=False, encoding="gbk")
+    out["shelters"] = root / "shelters.gpkg"
+    shelters.to_file(out["shelters"], layer="shelters")
+    out["institutions"] = root / "institutions.gpkg"
+    inst.to_file(out["institutions"], layer="institutions")
+    out["units"] = root / "units.gpkg"
+    pd.concat([towns, county], ignore_index=True).to_file(out["units"], layer="units")
+    out["roads"] = root / "roads.gpkg"
+    roads.to_file(out["roads"], layer="roads")
+    out["graves"] = root / "graves.gpkg"
+    d.graves[d.graves.within(area)].to_file(out["graves"], layer="graves")
+    out["railways"] = root / "railways.gpkg"
+    d.railways.to_file(out["railways"], layer="railways")
+    out["zones"] = root / "zones.gpkg"
+    d.zones.to_file(out["zones"], layer="zones")
+    # counties of Huzhou for boundary lines, markers as a CSV register
+    hz = d.units_county[d.units_county["in_huzhou"].astype(bool)]
+    out["counties"] = root / "counties.gpkg"
+    hz.to_file(out["counties"], layer="units")
+    mk = d.markers[d.markers["line_name"].isin(["南德线", "吴南线", "吴德线"])].to_crs(4326)
+    mdf = pd.DataFrame({"界桩编号": mk["marker_id"].to_numpy(), "界线名称": mk["line_name"].to_numpy(),
+                        "界桩类型": mk["marker_type"].to_numpy(), "经度": mk.geometry.x.round(7).to_numpy(),
+                        "纬度": mk.geometry.y.round(7).to_numpy()})
+    out["markers"] = root / "界桩登记表.csv"
+    mdf.to_csv(out["markers"], index=False, encoding="utf-8-sig")
+    # a long-form travel-time table (origin = demand row, destination = supply row)
+    rng = np.random.default_rng(0)
+    n_v, n_i = len(villages), len(inst)
+    o, dd = np.meshgrid(np.arange(n_v), np.arange(n_i), indexing="ij")
+    mins = rng.uniform(1, 60, size=o.shape)
+    keep = mins <= 40
+    out["cost"] = root / "出行时间.csv"
+    pd.DataFrame({"起点": o[keep], "终点": dd[keep], "分钟": mins[keep].round(3)}).to_csv(
+        out["cost"], index=False, encoding="gbk")
+    out["root"] = root
+    return out
+
+
+def _run(args, capsys):
+    code = main([str(a) for a in args])
+    cap = capsys.readouterr()
+    return code, cap.out + cap.err
+
+
+def test_help_and_version(capsys):
+    code, text = _run(["--version"], capsys)
+    assert code == 0 and mzgeo.__version__ in text
+    res = subprocess.run([sys.executable, "-m", "mzgeo", "--help"], capture_output=True, text=True, check=False)
+    assert res.returncode == 0
+    for cmd in ("validate", "coverage", "beds", "access", "shelters", "burial", "allocate", "boundary", "map",
+                "demo"):
+        assert cmd in res.stdout
+
+
+def test_validate_ok_and_errors(files, tmp_path, capsys):
+    code, text = _run(["validate", f"{files['villages']}", "--kind", "villages", "--crs", "gcj02"], capsys)
+    assert code == 0, text
+    bad = tmp_path / "坏数据.csv"
+    bad.write_text("名称,床位数,护理型床位,经度,纬度\n甲,-3,1,120.1,30.8\n乙,10,20,120.2,30.9\n",
+                   encoding="gbk")
+    code, text = _run(["validate", bad, "--kind", "institutions"], capsys)
+    assert code == 1
+    assert "第 2 行" in text or "2" in text
+    assert "床位数" in text and "护理型床位" in text and "负数" in text
+
+
+def test_missing_file_exit_code(capsys):
+    code, text = _run(["validate", "/nonexistent/x.csv", "--kind", "shelters"], capsys)
+    assert code == 2 and "不存在" in text
+
+
+def test_coverage_on_roads(files, tmp_path, capsys):
+    out = tmp_path / "覆盖.xlsx"
+    gpkg = tmp_path / "覆盖.gpkg"
+    code, text = _run(["coverage", "--facilities", files["shelters"], "--demand", f"{files['villages']}@gcj02",
+                       "--minutes", 10, "--minutes", 20, "--roads", files["roads"], "--units", files["units"],
+                       "--out", out, "--gpkg", gpkg], capsys)
+    assert code == 0, text
+    wb = openpyxl.load_workbook(out)
+    assert "参数" in wb.sheetnames and len(wb.sheetnames) >= 3
+    assert gpd.list_layers(gpkg).shape[0] >= 1
+
+
+def test_beds_and_access(files, tmp_path, capsys):
+    out = tmp_path / "床位.xlsx"
+    code, text = _run(["beds", "--institutions", files["institutions"], "--units", files["units"], "--out", out],
+                      capsys)
+    assert code == 0, text
+    header = [c.value for c in openpyxl.load_workbook(out).worksheets[0][1]]
+    assert "每千名老人床位数（张）" in header
+    out2 = tmp_path / "可达.xlsx"
+    code, text = _run(["access", "--supply", files["institutions"], "--demand", f"{files['villages']}@gcj02",
+                       "--cost", files["cost"], "--minutes", 30, "--out", out2], capsys)
+    assert code == 0, text
+    assert out2.exists()
+
+
+def test_shelters_and_allocate_with_cost_table(files, tmp_path, capsys):
+    out = tmp_path / "安置.xlsx"
+    code, text = _run(["shelters", "--shelters", files["shelters"], "--demand", f"{files['villages']}@gcj02",
+                       "--roads", files["roads"], "--minutes", 15, "--out", out], capsys)
+    assert code == 0, text
+    out2 = tmp_path / "选址.xlsx"
+    code, text = _run(["allocate", "--demand", f"{files['villages']}@gcj02", "--candidates",
+                       files["institutions"], "--existing-kind", "institutions", "--cost", files["cost"],
+                       "--model", "mclp", "--p", 3, "--minutes", 20, "--out", out2], capsys)
+    assert code == 0, text
+    assert "选址" in "".join(openpyxl.load_workbook(out2).sheetnames) or out2.exists()
+
+
+def test_burial(files, tmp_path, capsys):
+    out = tmp_path / "台账.xlsx"
+    code, text = _run(["burial", "--points", files["graves"], "--lines", files["railways"], "--lines",
+                       files["roads"], "--zones", files["zones"], "--out", out], capsys)
+    assert code == 0, text
+    assert out.exists()
+
+
+def test_boundary_commands(files, tmp_path, capsys):
+    lines = tmp_path / "界线.gpkg"
+    code, text = _run(["boundary", "lines", "--units", files["counties"], "--out", lines], capsys)
+    assert code == 0, text
+    assert "吴南线" in text and "南德线" in text
+    out = tmp_path / "检查表.xlsx"
+    code, text = _run(["boundary", "checklist", "--units", files["counties"], "--markers", files["markers"],
+                       "--roads", files["roads"], "--last-year", 2021, "--year", 2026, "--out", out,
+                       "--html", tmp_path / "检查表.html"], capsys)
+    assert code == 0, text
+    wb = openpyxl.load_workbook(out)
+    assert any("界桩检查表" in s for s in wb.sheetnames)
+    # an unfilled checklist read back: every marker is missing its status -> exit 1
+    code, text = _run(["boundary", "results", out], capsys)
+    assert code == 1 and "未填写界桩状况" in text
+
+
+def test_map_command(files, tmp_path, capsys):
+    out = tmp_path / "图.html"
+    code, text = _run(["map", files["shelters"], "--kind", "shelters", "--out", out], capsys)
+    assert code == 0, text
+    html = out.read_text(encoding="utf-8")
+    assert "leaflet" in html.lower() and "https://cdn" not in html
+
+
+@pytest.mark.slow
+def test_demo_end_to_end(tmp_path):
+    """``mzgeo demo`` from a clean folder writes every map and workbook (as a user runs it)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = subprocess.run(
+            [sys.executable, "-m", "mzgeo", "demo", "--out", str(tmp_path / "maps"), "--tables",
+             str(tmp_path / "out")],
+            capture_output=True, text=True, cwd=tmp_path, check=False, timeout=900,
+        )
+    assert res.returncode == 0, res.stderr[-3000:]
+    names = {p.name for p in (tmp_path / "maps").iterdir()}
+    for expected in ("避灾安置场所覆盖.html", "养老床位缺口.html", "照料中心覆盖.html", "界线联检_嘉湖线.html",
+                     "界线联检_南德线.html", "界线联检_吴南线.html", "index.html"):
+        assert expected in names
+    tables = {p.name for p in (tmp_path / "out").iterdir()}
+    assert "养老床位.xlsx" in tables and "界线联检检查表.xlsx" in tables
+    assert "每千名老人床位数" in res.stdout and "嘉湖线" in res.stdout
