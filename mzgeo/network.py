@@ -1911,25 +1911,50 @@ def _to_metric_gdf(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _node_lines(parts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Node lines at their crossings (shapely.node); returns the pieces and their source part.
+    """Add a vertex to both lines wherever two lines cross (vectorised noding).
 
-    GEOS keeps the drawing direction of each piece; pieces are matched back to their
-    source line through their midpoint and turned round if needed.
+    Every straight piece of every line is paired with the pieces it intersects (STRtree);
+    the crossing point is computed once per pair and inserted into both lines, so both get
+    exactly the same coordinates (they become one node when the lines are split at shared
+    vertices). Collinear overlaps are not noded. Returns the lines (same order) and their
+    source positions.
     """
-    noded = shapely.get_parts(shapely.node(shapely.multilinestrings(parts)))
-    noded = noded[shapely.length(noded) > 0]
-    mid = shapely.line_interpolate_point(noded, 0.5, normalized=True)
-    tree = shapely.STRtree(parts)
-    (i_mid, i_part) = tree.query_nearest(mid, all_matches=False)
-    src = np.empty(len(noded), np.int64)
-    src[i_mid] = i_part
-    a = shapely.line_locate_point(parts[src], shapely.get_point(noded, 0))
-    b = shapely.line_locate_point(parts[src], shapely.get_point(noded, -1))
-    rev = b < a
-    if rev.any():
-        noded = noded.copy()
-        noded[rev] = shapely.reverse(noded[rev])
-    return noded, src
+    coords, li = shapely.get_coordinates(parts, return_index=True)
+    a_idx = np.flatnonzero(li[1:] == li[:-1])
+    if len(a_idx) < 2:
+        return parts, np.arange(len(parts))
+    A, B = coords[a_idx], coords[a_idx + 1]
+    seg_line = li[a_idx]
+    tree = shapely.STRtree(shapely.linestrings(np.stack([A, B], axis=1)))
+    i, j = tree.query(shapely.linestrings(np.stack([A, B], axis=1)), predicate="intersects")
+    keep = (i < j) & ~((seg_line[i] == seg_line[j]) & (np.abs(a_idx[i] - a_idx[j]) == 1))
+    i, j = i[keep], j[keep]
+    r = B[i] - A[i]
+    q = B[j] - A[j]
+    w = A[j] - A[i]
+    den = r[:, 0] * q[:, 1] - r[:, 1] * q[:, 0]
+    ok = den != 0
+    i, j, r, q, w, den = i[ok], j[ok], r[ok], q[ok], w[ok], den[ok]
+    t = (w[:, 0] * q[:, 1] - w[:, 1] * q[:, 0]) / den
+    P = A[i] + t[:, None] * r
+    u = (w[:, 0] * r[:, 1] - w[:, 1] * r[:, 0]) / den
+    eps = 1e-9
+    ins_seg = np.concatenate([i[(t > eps) & (t < 1 - eps)], j[(u > eps) & (u < 1 - eps)]])
+    ins_t = np.concatenate([t[(t > eps) & (t < 1 - eps)], u[(u > eps) & (u < 1 - eps)]])
+    # where the crossing is a vertex of the other line, use that vertex exactly (T-junctions)
+    Pi = np.where((u <= eps)[:, None], A[j], np.where((u >= 1 - eps)[:, None], B[j], P))
+    Pj = np.where((t <= eps)[:, None], A[i], np.where((t >= 1 - eps)[:, None], B[i], P))
+    ins_p = np.concatenate([Pi[(t > eps) & (t < 1 - eps)], Pj[(u > eps) & (u < 1 - eps)]])
+    if len(ins_seg) == 0:
+        return parts, np.arange(len(parts))
+    # original vertex k of the flat array has order key k; an inserted point on the piece
+    # starting at vertex a has key a + t
+    key = np.concatenate([np.arange(len(coords), dtype=float), a_idx[ins_seg] + ins_t])
+    line = np.concatenate([li, seg_line[ins_seg]])
+    xy = np.concatenate([coords, ins_p])
+    order = np.lexsort((key, line))
+    out = shapely.linestrings(xy[order], indices=line[order])
+    return out, np.unique(li)
 
 
 def _pair_reverse_edges(u: np.ndarray, v: np.ndarray, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
