@@ -428,7 +428,11 @@ def _collect_lines(lines: Any, class_col: str | None, buffers: Mapping[str, floa
         if col is not None:
             cls = g[col].astype("str").str.strip()
             if default is not None:
-                cls = cls.where(cls.isin(list(buffers)), default)
+                # empty classes take the layer's default; a subclass that names it (高速铁路 → 铁路)
+                # too; any other class keeps its own value (一般河道 is not a main river)
+                empty = cls.isin(["", "nan", "None", "<NA>"]) | g[col].isna().to_numpy()
+                names_default = cls.str.contains(default, regex=False)
+                cls = cls.where(cls.isin(list(buffers)) | ~(empty | names_default), default)
         elif default is not None:
             cls = pd.Series(default, index=g.index, dtype="object")
         else:

@@ -835,7 +835,7 @@ def daycare_coverage(
     problems = concat_problems([p_w, p_u, p_m])
     warn_problems(problems)
     params = {
-        "rule": "每个村（社区）一处照料中心；老年人步行可达：城镇社区 ≤ minutes_urban 分钟，农村 ≤ minutes_rural 分钟",
+        "rule": f"每个村（社区）一处照料中心；老年人步行可达：城镇社区 ≤ {mu:g} 分钟，农村 ≤ {mr:g} 分钟",
         "minutes_urban": mu,
         "minutes_rural": mr,
         "weight": weight or "按村社区计数",

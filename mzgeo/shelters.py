@@ -286,6 +286,7 @@ class ShelterResult(AnalysisResult):
         out["避灾安置场所"] = plain
         out["就近超容场所"] = plain[plain["oversubscribed"]]
         out["低于最低容量"] = plain[plain["below_min"]]
+        out["面积不足"] = plain[plain["area_short"]]
         out["需求点"] = pd.DataFrame(self.points).drop(columns="geometry", errors="ignore")
         out["分配方案"] = self.assignments
         return out
@@ -326,6 +327,7 @@ def shelter_adequacy(
     min_capacity: Mapping[str, float] | None = None,
     tier_minutes: Mapping[str, float] | None = None,
     share_to_shelter: float = 1.0,
+    cap_by_area: bool = False,
 ) -> ShelterResult:
     """Can every resident reach a shelter with room, in time? (LP with HiGHS, tier rules.)
 
@@ -371,6 +373,11 @@ def shelter_adequacy(
     share_to_shelter : float
         Fraction (0-1] of each point's persons who need a shelter place; 1 (everyone) by
         default, lower for a planning scenario (e.g. 0.2 when a fifth are to be evacuated).
+    cap_by_area : bool
+        When a shelter has both a capacity and a usable area, and the capacity exceeds
+        ``area_m2 ÷ area_per_person``, use the area-based figure (default: keep the declared
+        capacity). Either way such shelters are flagged (``area_short``, sheet 面积不足, a
+        problem row).
 
     Returns
     -------
@@ -420,9 +427,25 @@ def shelter_adequacy(
         if (a < 0).any():
             msg = f"避灾安置场所的 {area_col} 有负值，请更正"
             raise InputError(msg)
+        area_cap = np.floor(a / app + 1e-9)
+        # declared capacity larger than the usable area allows at the per-person area
+        area_short = (cap > area_cap).fillna(False).astype(bool)
         use = cap.isna() & a.notna()
-        cap = cap.where(~use, np.floor(a / app + 1e-9))
+        cap = cap.where(~use, area_cap)
         src = src.mask(use, "面积折算")
+        if cap_by_area:
+            cap = cap.where(~area_short, area_cap)
+            src = src.mask(area_short, "按面积核减")
+        probs.append(make_problems(
+            "area_short", "避灾安置场所", sh.index[area_short.to_numpy()],
+            (f"容纳人数超过可用面积按人均 {app:g} 平方米折算的人数（" + sh.loc[area_short, capacity_col].astype(
+                "float64").map("{:g}".format).astype(str) + " > " + area_cap[area_short].map("{:g}".format).astype(str)
+             + "）") if capacity_col in sh.columns else "容纳人数超过可用面积折算人数",
+            names=sh["name"][area_short] if "name" in sh.columns else None,
+        ))
+    else:
+        area_cap = pd.Series(np.nan, index=sh.index)
+        area_short = pd.Series(False, index=sh.index)
     missing = cap.isna()
     probs.append(make_problems(
         "missing_capacity", "避灾安置场所", sh.index[missing], "容量与可用面积都缺失，容量按 0 计",
@@ -465,6 +488,8 @@ def shelter_adequacy(
     out["tier"] = tier.to_numpy()
     out["capacity"] = C
     out["capacity_source"] = src.to_numpy()
+    out["area_capacity"] = area_cap.to_numpy(dtype="float64")
+    out["area_short"] = area_short.to_numpy()
     out["min_capacity"] = min_cap.to_numpy()
     out["below_min"] = below.to_numpy()
     out["assigned"] = assigned
@@ -519,6 +544,7 @@ def shelter_adequacy(
                 "person_minutes": pmin,
                 "n_oversubscribed": int(out["oversubscribed"].sum()),
                 "n_below_min": int(below.sum()),
+                "n_area_short": int(area_short.sum()),
             }
         ]
     )
@@ -530,6 +556,7 @@ def shelter_adequacy(
         "persons_col": persons_col,
         "share_to_shelter": float(share_to_shelter),
         "area_per_person_m2": app,
+        "cap_by_area": bool(cap_by_area),
         "shelter_min_capacity": rules,
         "tier_minutes": tmins or "与 minutes 相同",
         **describe_source(network, cost),

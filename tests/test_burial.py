@@ -234,3 +234,24 @@ def test_cemetery_coverage_with_villages(tmp_path, towns, cemeteries):
     res.to_excel(tmp_path / "cem.xlsx")
     res.to_gpkg(tmp_path / "cem.gpkg")
     assert np.isclose(res.points["demand"].sum(), 1000)
+
+
+def test_only_listed_river_classes_are_buffered(graves):
+    """一般河道 is not a main river: only 主要河道 (and classes naming a listed one) get a buffer."""
+    rivers = gpd.GeoDataFrame(
+        {"name": ["东苕溪", "小河浜", "无名河"], "river_class": ["主要河道", "一般河道", None]},
+        geometry=[LineString([(4000, -1000), (4000, 3000)]), LineString([(500, -1000), (500, 3000)]),
+                  LineString([(2300, -1000), (2300, 3000)])],
+        crs=CRS,
+    )
+    rails = gpd.GeoDataFrame({"name": ["宣杭铁路"], "rail_class": ["高速铁路"]},
+                             geometry=[LineString([(-1000, 0), (5000, 0)])], crs=CRS)
+    res = burial_zone_check(graves, lines={"河流": rivers, "铁路": rails})
+    applied = res.rules_applied.set_index("feature_class")["n_features"]
+    assert applied["主要河道"] == 2  # 东苕溪 and the unclassified river (layer default)
+    assert applied["铁路"] == 1  # 高速铁路 names 铁路
+    assert "一般河道" not in applied.index
+    hit = set(res.violations["grave_id"])
+    assert "g7" in hit  # 50 m from 东苕溪
+    assert "g5" in hit  # on the unclassified river (x = 2300)
+    assert "g6" not in hit  # 100 m from 小河浜, an ordinary river

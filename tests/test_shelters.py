@@ -230,3 +230,21 @@ def test_bad_inputs(small):
         shelter_adequacy(None, sh, dem.drop(columns="population"), cost=cost)
     with pytest.raises(InputError, match="负值"):
         shelter_adequacy(None, sh.assign(capacity=-5), dem, cost=cost)
+
+
+def test_capacity_above_area_flagged_and_optionally_capped(small):
+    dem, sh, cost = small
+    sh = sh.assign(area_m2=[150.0, 91.0])  # S1: 120 declared > floor(150 / 1.5) = 100
+    with pytest.warns(DataWarning, match="面积"):
+        res = shelter_adequacy(None, sh, dem, minutes=10, cost=cost)
+    assert res.shelters["area_short"].tolist() == [True, False]
+    assert res.shelters["area_capacity"].tolist() == [100, 60]
+    assert res.shelters["capacity"].tolist() == [120, 60]  # declared capacity kept by default
+    assert res.summary.loc[0, "n_area_short"] == 1
+    assert "面积不足" in res.tables()
+    assert (res.problems["problem"] == "area_short").sum() == 1
+    with pytest.warns(DataWarning):
+        capped = shelter_adequacy(None, sh, dem, minutes=10, cost=cost, cap_by_area=True)
+    assert capped.shelters["capacity"].tolist() == [100, 60]
+    assert capped.shelters["capacity_source"].tolist() == ["按面积核减", "面积折算"]
+    assert capped.summary.loc[0, "sheltered"] == 160  # 100 + 60 places
