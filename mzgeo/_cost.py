@@ -15,9 +15,11 @@ drops explicit zeros (``eliminate_zeros``, ``+``, ``*`` between matrices).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -27,6 +29,7 @@ from scipy import sparse
 from ._errors import DataWarning, InputError
 
 __all__ = [
+    "quiet_repeat",
     "ROUTE_STATUS",
     "check_cost_table",
     "cost_matrix",
@@ -79,6 +82,18 @@ def check_cost_table(cost: Any) -> pd.DataFrame:
     if not keep.all():
         logger.info("成本表中 %d 行的时间缺失或为无穷，视为不可达", int((~keep).sum()))
     return table[keep]
+
+
+@contextlib.contextmanager
+def quiet_repeat() -> Iterator[None]:
+    """Silence :class:`~mzgeo.DataWarning` for a second routing call on the same points.
+
+    An analysis that routes the same demand and facilities twice (nearest, then pairs within
+    a limit) reports unsnappable points once, from the first call.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        yield
 
 
 def _check_index(df: Any, layer: str) -> None:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from . import settings
-from ._cost import cost_matrix, describe_source, nearest, pairs
+from ._cost import cost_matrix, describe_source, nearest, pairs, quiet_repeat
 from ._errors import InputError
 from ._results import (
     AnalysisResult,
@@ -255,7 +255,8 @@ def cemetery_coverage(
             d_w = np.ones(len(dem))
             weight_used = "按点计数"
     near = nearest(dem, cem, network=network, cost=cost, supply_mask=public)
-    matrix, _, _ = cost_matrix(dem, cem, network=network, cost=cost, cutoff_minutes=limit)
+    with quiet_repeat():
+        matrix, _, _ = cost_matrix(dem, cem, network=network, cost=cost, cutoff_minutes=limit)
     r, c, m = pairs(matrix)
     ok = public[c]
     r, c = r[ok], c[ok]

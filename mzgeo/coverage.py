@@ -19,7 +19,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from . import settings
-from ._cost import describe_source, nearest
+from ._cost import describe_source, nearest, quiet_repeat
 from ._errors import InputError
 from ._results import (
     AnalysisResult,
@@ -799,8 +799,9 @@ def daycare_coverage(
     meal = truthy(dc["has_meal"]) if "has_meal" in dc.columns else pd.Series(False, index=dc.index)
     medical = truthy(dc["has_medical"]) if "has_medical" in dc.columns else pd.Series(False, index=dc.index)
     near = nearest(vill, dc, network=network, cost=cost)
-    near_meal = nearest(vill, dc, network=network, cost=cost, supply_mask=meal.to_numpy())
-    near_med = nearest(vill, dc, network=network, cost=cost, supply_mask=medical.to_numpy())
+    with quiet_repeat():
+        near_meal = nearest(vill, dc, network=network, cost=cost, supply_mask=meal.to_numpy())
+        near_med = nearest(vill, dc, network=network, cost=cost, supply_mask=medical.to_numpy())
     thr = np.where(urban, mu, mr)
     out = _identity(vill)
     out["urban"] = urban.to_numpy()

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from . import settings
-from ._cost import cost_matrix, describe_source, nearest, nearest_from_pairs, pairs
+from ._cost import cost_matrix, describe_source, nearest, nearest_from_pairs, pairs, quiet_repeat
 from ._errors import InputError, MzgeoError
 from ._results import (
     AnalysisResult,
@@ -467,7 +467,8 @@ def shelter_adequacy(
     assigned = np.bincount(cols[use], weights=x, minlength=len(sh)) if len(x) else np.zeros(len(sh))
     reach_limit = np.zeros(len(dem), bool)
     reach_limit[rows[mins <= limit]] = True
-    near = nearest(dem, sh, network=network, cost=cost)
+    with quiet_repeat():
+        near = nearest(dem, sh, network=network, cost=cost)
     # points
     pts = pd.DataFrame(dem[[c for c in ("name", "code", "unit_code", "village") if c in dem.columns]]).copy()
     pts["persons"] = P
