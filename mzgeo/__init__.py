@@ -1,6 +1,6 @@
 """mzgeo (民政 geo): civil-affairs facility planning on real road networks.
 
-Public API (imported lazily, so ``import mzgeo`` stays fast)::
+Public API (``coverage`` and ``allocate`` are imported at once, the rest lazily)::
 
     read_layer, validate, write_layer          # io
     load_demo                                  # demo
@@ -33,22 +33,33 @@ from ._errors import (
 
 __version__ = "0.1.0"
 
+# ``coverage`` and ``allocate`` name both a module and its main function. Import the functions
+# now, so that ``mzgeo.coverage(...)`` stays the function even after ``import mzgeo.coverage``
+# or ``from mzgeo.allocate import candidate_sites`` (importing a submodule would otherwise set
+# the package attribute to the module).
+from .allocate import allocate  # noqa: E402
+from .coverage import coverage  # noqa: E402
+
 _LAZY: dict[str, str] = {
     "read_layer": "io",
     "validate": "io",
     "write_layer": "io",
+    "write_layers": "io",
+    "read_table": "io",
+    "format_report": "io",
     "ValidationReport": "io",
     "load_demo": "demo",
     "Network": "network",
-    "coverage": "coverage",
     "CoverageResult": "coverage",
     "daycare_coverage": "coverage",
     "accessibility": "beds",
+    "compare_with_ratio": "beds",
+    "candidate_sites": "allocate",
+    "run_demo": "workflow",
     "bed_ratio": "beds",
     "shelter_adequacy": "shelters",
     "cemetery_coverage": "burial",
     "burial_zone_check": "burial",
-    "allocate": "allocate",
     "boundary_lines": "boundary",
     "markers_on_lines": "boundary",
     "line_crossings": "boundary",
@@ -59,7 +70,7 @@ _LAZY: dict[str, str] = {
 
 _SUBMODULES = {
     "beds", "boundary", "burial", "cli", "coverage", "crs", "demo", "io", "layers",
-    "maps", "network", "report", "settings", "shelters",
+    "maps", "network", "report", "settings", "shelters", "workflow",
 }
 
 __all__ = [
@@ -72,6 +83,9 @@ __all__ = [
     "NotSolvedError",
     "Problem",
     "ValidationError",
+    "__version__",
+    "allocate",
+    "coverage",
     *sorted(_LAZY),
 ]
 
