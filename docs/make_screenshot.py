@@ -3,6 +3,8 @@
 Usage::
 
     python docs/make_screenshot.py                       # synthetic example → docs/demo_map.png
+    mzgeo demo && python docs/make_screenshot.py --html maps/养老床位缺口.html --out docs/demo_map.png
+                                                         # the README picture (the demo's bed map)
     python docs/make_screenshot.py --html maps/养老床位缺口.html --out docs/beds.png
     python docs/make_screenshot.py --html maps/x.html --popup   # with the first symbol's popup open
 

@@ -160,6 +160,7 @@ def run_demo(
                                     share_to_shelter=share_to_shelter)
             res["shelter_coverage"], res["shelters"] = shel_cov, shel
             _add(files, shel_cov.to_excel(tables_dir / "避灾安置场所覆盖.xlsx"))
+            _add(files, shel_cov.to_gpkg(tables_dir / "避灾安置场所覆盖.gpkg"))
             _add(files, shel.to_excel(tables_dir / "避灾安置场所容量.xlsx"))
             by_county = shel_cov.by_unit(units_all, level="区县", minutes=settings.shelter_minutes)
             H.append(f"避灾安置场所（步行 {settings.shelter_minutes:g} 分钟）覆盖人口比例："
@@ -175,6 +176,7 @@ def run_demo(
             day = daycare_coverage(walk, demo.daycare, demo.villages, units=units_all)
             res["daycare"] = day
             _add(files, day.to_excel(tables_dir / "照料中心覆盖.xlsx"))
+            _add(files, day.to_gpkg(tables_dir / "照料中心覆盖.gpkg"))
             s = day.summary.iloc[0]
             H.append(f"照料中心：步行可达覆盖老年人口 {_pct(s['share_covered'])}；"
                      f"既无本村中心、步行范围内也无中心的村社区 {int(s['n_gaps'])} 个")
@@ -187,6 +189,7 @@ def run_demo(
             cmp_table = compare_with_ratio(acc, ratio)
             res["beds"], res["access"], res["beds_vs_access"] = ratio, acc, cmp_table
             _add(files, ratio.to_excel(tables_dir / "养老床位.xlsx"))
+            _add(files, ratio.to_gpkg(tables_dir / "养老床位.gpkg"))
             _add(files, acc.to_excel(tables_dir / "可达床位.xlsx"))
             below = ratio.below_target
             below_c = below[below["level"] == "区县"] if "level" in below else below
@@ -209,6 +212,7 @@ def run_demo(
             res["cemeteries"], res["graves"] = cem, graves
             _add(files, cem.to_excel(tables_dir / "殡葬设施覆盖.xlsx"))
             _add(files, graves.to_excel(tables_dir / "三沿五区坟墓整治台账.xlsx"))
+            _add(files, graves.to_gpkg(tables_dir / "三沿五区坟墓整治台账.gpkg"))
             H.append(f"公益性公墓/骨灰堂：{len(cem.unserved)} 个乡镇街道 {settings.cemetery_minutes:g} 分钟内无设施；"
                      f"三沿五区禁葬区内坟墓 {int(graves.points['violates'].sum())} 座")
 
@@ -222,11 +226,23 @@ def run_demo(
             alloc_sh = allocate(demo.villages, cand_sh, model="mclp", network=walk,
                                 minutes=settings.shelter_minutes, p=30, existing=demo.shelters,
                                 weight="population")
-            res["alloc_daycare"], res["alloc_shelters"] = alloc_day, alloc_sh
-            _add(files, alloc_day.to_excel(tables_dir / "新增照料中心选址.xlsx"))
-            _add(files, alloc_sh.to_excel(tables_dir / "新增避灾安置场所选址.xlsx"))
+            # beds: the bed gap of the counties under 37.5, placed where the elderly can reach it
+            county_gap = ratio.table[ratio.table["level"] == "区县"].set_index("code")["bed_gap"]
+            cand_beds = candidate_sites(townships, how="villages", existing=demo.institutions, min_distance_m=2000)
+            cand_beds = cand_beds.sjoin(townships[["parent_code", "geometry"]], how="left", predicate="within")
+            cand_beds = cand_beds.drop(columns="index_right").rename(columns={"parent_code": "county_code"})
+            inst = demo.institutions.assign(county_code=demo.institutions["unit_code"].str[:6])
+            alloc_beds = allocate(demo.villages, cand_beds, model="beds", network=drive, minutes=15, existing=inst,
+                                  weight="elderly", unit_gap=county_gap, per_unit=True, unit_col="county_code",
+                                  max_add_existing=50, min_new_beds=60, p=5, time_limit_s=60)
+            res["alloc_daycare"], res["alloc_shelters"], res["alloc_beds"] = alloc_day, alloc_sh, alloc_beds
+            for result, stem in ((alloc_day, "新增照料中心选址"), (alloc_sh, "新增避灾安置场所选址"),
+                                 (alloc_beds, "养老床位布局")):
+                _add(files, result.to_excel(tables_dir / f"{stem}.xlsx"))
+                _add(files, result.to_gpkg(tables_dir / f"{stem}.gpkg"))
             H.append(alloc_day.headline("照料中心"))
             H.append(alloc_sh.headline("避灾安置场所"))
+            H.append(alloc_beds.headline("养老床位"))
 
         # --- boundary ------------------------------------------------------------------------
         with step("boundary", "界线联检：界线、界桩、穿越点、检查表"):
@@ -253,26 +269,35 @@ def run_demo(
     with step("maps", "绘制 HTML 地图（离线可用）"):
         links: dict[str, str] = {}
 
-        m = maps.base_map(townships, units=huzhou_counties, title="避灾安置场所覆盖（步行 10 分钟）")
-        areas = walk.service_areas(demo.shelters[demo.shelters["tier"] != "村级"], minutes=[10, 20],
-                                   how="dissolve")
-        maps.add_service_areas(m, areas, mode="步行", dissolve=True)
+        m = maps.base_map(townships, units=huzhou_counties,
+                          title=f"避灾安置场所覆盖（步行 {settings.shelter_minutes:g} 分钟）")
+        areas = walk.service_areas(demo.shelters, minutes=[5, settings.shelter_minutes], how="dissolve")
+        maps.add_service_areas(m, _derived(areas), mode="步行", dissolve=True)
         maps.add_facilities(m, demo.shelters)
         pts = shel_cov.points
         unc = pts[~(pts["minutes"] <= settings.shelter_minutes)]
-        maps.add_uncovered(m, unc, weight_col="demand", name=f"步行 {settings.shelter_minutes:g} 分钟内无场所的村社区")
+        maps.add_uncovered(m, _derived(unc), weight_col="demand",
+                           name=f"步行 {settings.shelter_minutes:g} 分钟内无场所的村社区")
+        maps.add_proposed_sites(m, _derived(alloc_sh.selected), kind="shelters", name="建议新增避灾安置场所")
         links["避灾安置场所覆盖"] = _save(maps, m, maps_dir / "避灾安置场所覆盖.html", files)
 
         units_ratio = _with_figures(townships, ratio.table, ["beds", "nursing_beds", "elderly", "beds_per_1000",
                                                             "bed_gap", "status"])
-        m = maps.choropleth(units_ratio, "beds_per_1000", title="养老床位缺口：每千名老人床位数（乡镇街道）")
+        units_acc = _with_figures(townships, res["beds_vs_access"], ["accessible_per_1000", "verdict"])
+        m = maps.choropleth(_derived(units_ratio), "beds_per_1000",
+                            title="养老床位缺口：每千名老人床位数（乡镇街道）",
+                            popup_cols=["beds", "elderly", "bed_gap", "status"], name="每千名老人床位数（行政口径）")
+        maps.add_choropleth(m, _derived(units_acc), "accessible_per_1000", target=settings.bed_target_per_1000,
+                            name="每千名老人可达床位数（驾车 30 分钟，2SFCA）", popup_cols=["verdict"], show=False)
         maps.add_facilities(m, demo.institutions)
+        maps.add_proposed_sites(m, _derived(alloc_beds.selected), kind="institutions",
+                                popup_cols={"beds_added": "新增床位（张）"}, name="加床方案（扩建与新建）")
         links["养老床位缺口"] = _save(maps, m, maps_dir / "养老床位缺口.html", files)
 
         m = maps.base_map(townships, units=huzhou_counties, title="居家养老服务照料中心覆盖")
         maps.add_facilities(m, demo.daycare)
-        maps.add_uncovered(m, day.gaps, weight_col="demand", name="步行范围内无照料中心的村社区")
-        maps.add_proposed_sites(m, alloc_day.selected, kind="daycare")
+        maps.add_uncovered(m, _derived(day.gaps), weight_col="demand", name="步行范围内无照料中心的村社区")
+        maps.add_proposed_sites(m, _derived(alloc_day.selected), kind="daycare", name="建议新增照料中心")
         links["照料中心覆盖"] = _save(maps, m, maps_dir / "照料中心覆盖.html", files)
 
         wanted = lines or list(all_lines["line_name"])
@@ -282,8 +307,8 @@ def run_demo(
                 continue
             mk = check.markers[check.markers["line_name"] == name]
             cr = crossings[crossings["line_name"] == name] if "line_name" in crossings else None
-            m = maps.base_map(one, units=huzhou_counties, title=f"界线联检：{name}")
-            maps.add_boundary(m, one, mk, crossings=cr)
+            m = maps.base_map(one, units=counties, title=f"界线联检：{name}")
+            maps.add_boundary(m, _derived(one), _derived(mk), crossings=None if cr is None else _derived(cr))
             links[f"界线联检 {name}"] = _save(maps, m, maps_dir / f"界线联检_{name}.html", files)
 
         index = maps_dir / "index.html"
@@ -305,6 +330,13 @@ def _save(maps: Any, m: Any, path: Path, files: list[Path]) -> str:
     maps.save(m, path)
     files.append(path)
     return str(path)
+
+
+def _derived(gdf: Any) -> Any:
+    """Label an analysis layer of the demo as derived from synthetic data (for map captions)."""
+    out = gdf.copy()
+    out.attrs["mzgeo_source"] = "mzgeo 分析结果（示例数据（合成））"
+    return out
 
 
 def _with_figures(units: Any, table: pd.DataFrame, cols: list[str]) -> Any:
