@@ -7,8 +7,12 @@ the OSMnx isochrone recipe and, when installed, by pandana.
 
 Usage::
 
-    python benchmarks/bench_network.py                  # 250,000 nodes, 500 facilities
-    python benchmarks/bench_network.py --nodes 1000000  # the large run (skip peers with --no-peers)
+    python benchmarks/bench_network.py                              # 250,000 nodes, 500 facilities
+    python benchmarks/bench_network.py --nodes 1000000 --no-peers   # the large run, memory
+
+Service areas: mzgeo's default generalised polygons are timed on all facilities (one-time
+edge sampling included); the exact (detailed) polygons and the OSMnx recipe are timed on a
+sample of the same facilities and extrapolated (labelled as such).
 
 Peak memory is the process's maximum resident set size (``ru_maxrss``), read right after
 the mzgeo part, before any peer builds its own graph.
@@ -31,7 +35,8 @@ import numpy as np
 import shapely
 from scipy.sparse.csgraph import dijkstra
 
-from mzgeo import DataWarning, settings
+from mzgeo import DataWarning, _graph, settings
+from mzgeo import network as mzgeo_network
 from mzgeo.network import Network
 
 log = logging.getLogger("mzgeo.bench")
@@ -85,9 +90,11 @@ def synthetic(n_nodes: int, seed: int) -> dict[str, np.ndarray]:
 
 
 def points_near_nodes(net: Network, k: int, rng: np.random.Generator, jitter_m: float) -> gpd.GeoDataFrame:
-    main = np.flatnonzero(net.nodes["main"].to_numpy())
+    # node arrays rather than the ``nodes`` GeoDataFrame (a point object per node: the
+    # benchmark's own memory, not the routing's)
+    main = np.flatnonzero(net._node_main)
     pick = rng.choice(main, k, replace=k > len(main))
-    xy = net.nodes[["x", "y"]].to_numpy()[pick] + rng.uniform(-jitter_m, jitter_m, (k, 2))
+    xy = net._node_xy[pick] + rng.uniform(-jitter_m, jitter_m, (k, 2))
     return gpd.GeoDataFrame({"name": [f"p{i}" for i in range(k)]}, geometry=shapely.points(xy), crs=CRS)
 
 
@@ -99,7 +106,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--od-demand", type=int, default=10_000)
     ap.add_argument("--od-facilities", type=int, default=1_000)
     ap.add_argument("--sa-sample", type=int, default=0,
-                    help="compute mzgeo polygons for this many facilities and extrapolate (0 = all)")
+                    help="compute mzgeo generalized polygons for this many facilities and extrapolate (0 = all)")
+    ap.add_argument("--detailed-sample", type=int, default=5,
+                    help="facilities timed for mzgeo's exact (detailed) polygons, extrapolated (0 = skip)")
     ap.add_argument("--recipe-sample", type=int, default=10, help="facilities timed for the OSMnx recipe")
     ap.add_argument("--no-peers", action="store_true", help="skip networkx/OSMnx/pandana (memory runs)")
     ap.add_argument("--no-areas", action="store_true", help="skip service areas (routing-only memory runs)")
@@ -117,6 +126,8 @@ def main(argv: list[str] | None = None) -> None:
     net = Network.from_arrays(g["x"], g["y"], g["u"], g["v"], g["fwd"], seconds_back=g["bwd"], crs=CRS,
                               road_class=g["class"], mode="drive")
     t_build = time.perf_counter() - t0
+    del g  # the generator's arrays are not part of mzgeo's memory
+    gc.collect()
     out(f"network: {net.n_nodes:,} nodes, {net.n_edges:,} directed edges, {net.n_components} strong components; "
         f"built from arrays in {t_build:.2f} s")
     fac = points_near_nodes(net, args.facilities, rng, 20.0)
@@ -167,34 +178,55 @@ def main(argv: list[str] | None = None) -> None:
     peak_routing = rss_mb()
     out()
     out(f"## peak memory after snapping and routing (ru_maxrss): {peak_routing:,.0f} MiB")
+    n = net.n_nodes
+    lim = args.minutes * 60
+    t_sa = t_det = t_reach = math.nan
     if args.no_areas:
         out("service areas skipped (--no-areas)")
-        return
-    out()
-    out(f"## service areas, {args.facilities} facilities at {args.minutes:g} min")
-    n_sa = args.sa_sample or args.facilities
-    t0 = time.perf_counter()
-    net._faces  # noqa: B018 - one-time planar faces, timed apart from the per-facility work
-    out(f"one-time planar faces of the network: {time.perf_counter() - t0:.1f} s")
-    t0 = time.perf_counter()
-    sa = net.service_areas(fac.iloc[:n_sa], minutes=[args.minutes], how="overlap")
-    t_sa = (time.perf_counter() - t0) * args.facilities / n_sa
-    note = "" if n_sa == args.facilities else f" (timed on {n_sa}, extrapolated)"
-    out(f"mzgeo Network.service_areas     {t_sa:8.2f} s{note}; mean polygon {sa.area.mean() / 1e6:.1f} km2")
-    n = net.n_nodes
-    owner, node, cost = net._sources(net._snap(fac, None), np.arange(len(fac)), True)
-    from mzgeo import _graph
-
-    aug = _graph.augment(GT, owner, node, cost, len(fac))
-    lim = args.minutes * 60
-    t0 = time.perf_counter()
-    reached = [int(np.isfinite(dijkstra(aug, indices=n + k, limit=lim)[:n]).sum()) for k in range(len(fac))]
-    t_reach = time.perf_counter() - t0
-    out(f"  of which reach only (per-facility scipy with limit): {t_reach:.2f} s; "
-        f"mean {np.mean(reached):,.0f} nodes reached per facility")
+    else:
+        out()
+        out(f"## service areas, {args.facilities} facilities at {args.minutes:g} min (overlap: one polygon each)")
+        n_sa = args.sa_sample or args.facilities
+        note = "" if n_sa == args.facilities else f" (timed on {n_sa}, extrapolated to {args.facilities})"
+        cell = mzgeo_network.SERVICE_AREA_CELL_M.get(net.mode, 50.0)
+        gc.collect()
+        t0 = time.perf_counter()
+        sa = net.service_areas(fac.iloc[:n_sa], minutes=[args.minutes], how="overlap")
+        t_sa = (time.perf_counter() - t0) * args.facilities / n_sa
+        for key in ("edge_samples", "stars_to", "stars_from"):  # time the one-time part on its own
+            net._lazy.pop(key, None)
+        t0 = time.perf_counter()
+        es = net._edge_samples(cell)
+        net._stars(es, True)
+        t_once = time.perf_counter() - t0
+        out(f"mzgeo service_areas generalized {t_sa:8.2f} s for {args.facilities} facilities{note}, cell {cell:g} m, "
+            f"incl. one-time edge samples + node stars {t_once:.2f} s ({es.nbytes / 2**20:.0f} MiB)")
+        out(f"  {len(sa)} polygons, all valid: {bool(sa.is_valid.all())}; mean {sa.area.mean() / 1e6:.1f} km2, "
+            f"{np.mean(shapely.get_num_coordinates(sa.geometry.values)):.0f} vertices")
+        owner, node, cost = net._sources(net._snap(fac, None), np.arange(len(fac)), True)
+        aug = _graph.augment(GT, owner, node, cost, len(fac))
+        t0 = time.perf_counter()
+        reached = [int(np.isfinite(dijkstra(aug, indices=n + k, limit=lim)[:n]).sum()) for k in range(len(fac))]
+        t_reach = time.perf_counter() - t0
+        out(f"  of which reach only (per-facility scipy with limit): {t_reach:.2f} s; "
+            f"mean {np.mean(reached):,.0f} nodes reached per facility")
+        peak_gen = rss_mb()
+        out(f"  peak memory so far (ru_maxrss): {peak_gen:,.0f} MiB")
+        k_det = min(args.detailed_sample, len(fac))
+        if k_det:
+            t0 = time.perf_counter()
+            net._faces  # noqa: B018 - one-time planar faces of the network (for fill_holes), timed apart
+            t_faces = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            net.service_areas(fac.iloc[:k_det], minutes=[args.minutes], how="overlap", polygon="detailed")
+            t_det = t_faces + (time.perf_counter() - t0) * args.facilities / k_det
+            out(f"mzgeo service_areas detailed    {t_det:8.1f} s   (exact vector polygons: timed on {k_det} "
+                f"facilities, extrapolated to {args.facilities}, incl. one-time planar faces {t_faces:.1f} s)")
+            out(f"  ratio detailed / generalized  {t_det / t_sa:8.1f} x")
     peak_mz = rss_mb()
     out()
-    out(f"## peak memory of the whole mzgeo part incl. service areas (ru_maxrss): {peak_mz:,.0f} MiB")
+    out(f"## peak memory of the whole mzgeo part incl. service areas (ru_maxrss): {peak_mz:,.0f} MiB "
+        f"(target < 2,048 MiB at 1,000,000 nodes)")
 
     if args.no_peers:
         out()
@@ -221,18 +253,25 @@ def main(argv: list[str] | None = None) -> None:
     out(f"  ratio networkx / mzgeo        {t_nx / t_mz:8.1f} x   (target >= 25)")
     out(f"  ratio networkx / bare scipy   {t_nx / t_sp:8.1f} x")
 
-    # OSMnx isochrone recipe: ego_graph by travel time + convex hull of the reached nodes
-    k = min(args.recipe_sample, len(fac_nodes))
     xy = net._node_xy
-    t0 = time.perf_counter()
-    for c in fac_nodes[:k]:
-        sub = nx.ego_graph(G, int(c), radius=lim, distance="w")
-        shapely.multipoints(xy[list(sub.nodes)]).convex_hull  # noqa: B018 - the recipe's polygon
-    t_recipe = (time.perf_counter() - t0) * args.facilities / k
-    out(f"OSMnx recipe ego_graph + hull   {t_recipe:8.1f} s   (timed on {k} facilities, extrapolated to "
-        f"{args.facilities})")
-    out(f"  ratio recipe / mzgeo polygons {t_recipe / t_sa:8.1f} x   (target >= 50)")
-    out(f"  ratio recipe / mzgeo reach    {t_recipe / t_reach:8.1f} x   (routing part only)")
+    # OSMnx isochrone recipe: ego_graph by travel time + convex hull of the reached nodes, on
+    # the first facilities of the same (randomly placed) list mzgeo timed
+    if not args.no_areas:
+        k = min(args.recipe_sample, len(fac))
+        centres = net._u[snapped["segment"].to_numpy(dtype=np.int64)[:k]]
+        sizes = []
+        t0 = time.perf_counter()
+        for c in centres:
+            sub = nx.ego_graph(G, int(c), radius=lim, distance="w")
+            sizes.append(len(sub))
+            shapely.multipoints(xy[list(sub.nodes)]).convex_hull  # noqa: B018 - the recipe's polygon
+        t_recipe = (time.perf_counter() - t0) * args.facilities / k
+        out(f"OSMnx recipe ego_graph + hull   {t_recipe:8.1f} s   (timed on the first {k} of the same facilities, "
+            f"extrapolated to {args.facilities}; mean {np.mean(sizes):,.0f} nodes reached)")
+        out(f"  ratio recipe / mzgeo generalized {t_recipe / t_sa:6.1f} x   (target >= 50)")
+        if not math.isnan(t_det):
+            out(f"  ratio recipe / mzgeo detailed    {t_recipe / t_det:6.1f} x")
+        out(f"  ratio recipe / mzgeo reach       {t_recipe / t_reach:6.1f} x   (routing part only)")
     del G
     gc.collect()
 

@@ -285,3 +285,97 @@ def load_arrays(key: str) -> dict[str, np.ndarray] | None:
     except (OSError, ValueError, KeyError) as exc:
         log.warning("路网缓存损坏，将重新构建 (cache unreadable, rebuilding): %s: %s", path, exc)
         return None
+
+
+# --- planar faces ---------------------------------------------------------------------------
+
+
+def planar_faces(
+    coords: np.ndarray, offsets: np.ndarray, seg_u: np.ndarray, seg_v: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Faces of the plane graph drawn by the segments, found from the angles at the nodes.
+
+    Every segment gives two half-edges (``u → v`` and ``v → u``); around each node they are
+    sorted by the angle at which they leave it, and the face to the left of a half-edge
+    continues with the first half-edge clockwise from its twin at its end node. The cycles
+    of that successor are the faces; those of positive area are bounded, the others (the
+    outside of each connected piece) are not. Memory is a few arrays per half-edge (about
+    250 MB for 2,000,000 segments), unlike polygonising the lines with GEOS.
+
+    Parameters
+    ----------
+    coords, offsets : numpy.ndarray
+        Vertex coordinates and offsets of the segment lines (drawn from ``u`` to ``v``).
+    seg_u, seg_v : numpy.ndarray
+        End nodes of each segment.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(left, right, degree)``: the bounded face left and right of each segment (drawn
+        from ``u`` to ``v``; ``-1`` for the unbounded side) and the number of segments
+        bounding each face (segments with the same face on both sides not counted).
+
+    Notes
+    -----
+    Segments are assumed not to cross except at nodes (a bridge drawn across a road without
+    a shared node makes the faces there combinatorial rather than geometric).
+    """
+    from scipy.sparse.csgraph import connected_components
+
+    n = len(seg_u)
+    if n == 0:
+        z = np.zeros(0, np.int64)
+        return z, z, z
+    off0 = offsets[:-1]
+    off1 = offsets[1:]
+    origin = np.empty(2 * n, np.int64)
+    origin[0::2] = seg_u
+    origin[1::2] = seg_v
+    d = np.empty((2 * n, 2))
+    d[0::2] = coords[off0 + 1] - coords[off0]
+    d[1::2] = coords[off1 - 2] - coords[off1 - 1]
+    angle = np.arctan2(d[:, 1], d[:, 0])
+    del d
+    order = np.lexsort((angle, origin))  # counter-clockwise around each node
+    del angle
+    sorted_origin = origin[order]
+    first = np.ones(2 * n, bool)
+    first[1:] = sorted_origin[1:] != sorted_origin[:-1]
+    group_start = np.maximum.accumulate(np.where(first, np.arange(2 * n), 0))
+    last = np.ones(2 * n, bool)
+    last[:-1] = first[1:]
+    group_end = np.flatnonzero(last)[np.cumsum(first) - 1]
+    del sorted_origin, last
+    # clockwise neighbour in the sorted order (the previous one, cyclically)
+    prev_pos = np.where(first, group_end, np.arange(2 * n) - 1)
+    del first, group_start, group_end
+    pos = np.empty(2 * n, np.int64)
+    pos[order] = np.arange(2 * n)
+    twin = np.arange(2 * n) ^ 1
+    nxt = order[prev_pos[pos[twin]]]
+    del pos, prev_pos, order, twin
+    graph = sp.csr_array((np.ones(2 * n, np.int8), (np.arange(2 * n), nxt)), shape=(2 * n, 2 * n))
+    n_face, face = connected_components(graph, directed=True, connection="weak")
+    del graph, nxt
+    # signed area of each face: shoelace over the half-edges' lines
+    ref = coords.mean(axis=0)
+    c = coords - ref
+    cross = c[:-1, 0] * c[1:, 1] - c[1:, 0] * c[:-1, 1]
+    vseg = np.repeat(np.arange(n), np.diff(offsets))[:-1]
+    inside = np.ones(len(cross), bool)
+    inside[off1[:-1] - 1] = False  # pairs across two segments
+    a_seg = np.bincount(vseg[inside], weights=cross[inside], minlength=n)
+    del c, cross, vseg, inside
+    w = np.empty(2 * n)
+    w[0::2] = a_seg
+    w[1::2] = -a_seg
+    area2 = np.bincount(face, weights=w, minlength=n_face)
+    bounded = area2 > 1e-9 * max(1.0, float(np.abs(area2).max()))
+    face_id = np.where(bounded, np.cumsum(bounded) - 1, -1)
+    left = face_id[face[0::2]]
+    right = face_id[face[1::2]]
+    bnd = left != right
+    degree = np.bincount(np.concatenate([left[bnd & (left >= 0)], right[bnd & (right >= 0)]]),
+                         minlength=int(bounded.sum()))
+    return left, right, degree
