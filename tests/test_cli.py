@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -185,21 +186,67 @@ def test_map_command(files, tmp_path, capsys):
     assert "leaflet" in html.lower() and "https://cdn" not in html
 
 
-@pytest.mark.slow
-def test_demo_end_to_end(tmp_path):
-    """``mzgeo demo`` from a clean folder writes every map and workbook (as a user runs it)."""
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """``mzgeo demo`` run as a user runs it, in a clean folder."""
+    root = tmp_path_factory.mktemp("demo")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = subprocess.run(
-            [sys.executable, "-m", "mzgeo", "demo", "--out", str(tmp_path / "maps"), "--tables",
-             str(tmp_path / "out")],
-            capture_output=True, text=True, cwd=tmp_path, check=False, timeout=900,
+            [sys.executable, "-m", "mzgeo", "demo", "--out", str(root / "maps"), "--tables", str(root / "out")],
+            capture_output=True, text=True, cwd=root, check=False, timeout=900,
         )
+    return root, res
+
+
+@pytest.mark.slow
+def test_demo_end_to_end(demo_run):
+    """``mzgeo demo`` from a clean folder writes every map and workbook."""
+    root, res = demo_run
     assert res.returncode == 0, res.stderr[-3000:]
-    names = {p.name for p in (tmp_path / "maps").iterdir()}
+    names = {p.name for p in (root / "maps").iterdir()}
     for expected in ("避灾安置场所覆盖.html", "养老床位缺口.html", "照料中心覆盖.html", "界线联检_嘉湖线.html",
                      "界线联检_南德线.html", "界线联检_吴南线.html", "index.html"):
         assert expected in names
-    tables = {p.name for p in (tmp_path / "out").iterdir()}
-    assert "养老床位.xlsx" in tables and "界线联检检查表.xlsx" in tables
+    tables = {p.name for p in (root / "out").iterdir()}
+    for expected in ("养老床位.xlsx", "可达床位.xlsx", "避灾安置场所容量.xlsx", "照料中心覆盖.xlsx",
+                     "三沿五区坟墓整治台账.xlsx", "新增照料中心选址.xlsx", "养老床位布局.xlsx", "界线联检检查表.xlsx"):
+        assert expected in tables
     assert "每千名老人床位数" in res.stdout and "嘉湖线" in res.stdout
+    # the workbooks state the rules applied
+    wb = openpyxl.load_workbook(root / "out" / "养老床位.xlsx")
+    params = [str(c.value) for c in wb["参数"]["C"]]
+    assert "37.5" in params
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_demo_maps_open_offline(demo_run):
+    """The demo's maps load in Chromium with the network blocked: no request leaves, no error."""
+    try:
+        from . import _browser
+    except ImportError:  # tests/ is not a package
+        import _browser
+
+    reason = _browser.skip_reason()
+    if reason is not None:
+        pytest.skip(f"browser tests skipped: {reason}")
+    root, res = demo_run
+    assert res.returncode == 0, res.stderr[-3000:]
+    artifacts = Path(__file__).resolve().parents[1] / "test-artifacts" / "demo"
+    artifacts.mkdir(parents=True, exist_ok=True)
+    with _browser.browser_context() as ctx:
+        for name in ("index.html", "避灾安置场所覆盖.html", "养老床位缺口.html", "照料中心覆盖.html",
+                     "界线联检_嘉湖线.html"):
+            with _browser.offline_page(ctx) as (page, log):
+                page.goto((root / "maps" / name).as_uri())
+                page.wait_for_load_state("load")
+                if name != "index.html":
+                    page.wait_for_selector(".leaflet-interactive", timeout=30_000)
+                    assert page.locator(".leaflet-control-layers").count() == 1
+                shot = artifacts / (Path(name).stem + ".png")
+                page.screenshot(path=str(shot))
+                assert not log.outgoing(), (name, log.outgoing()[:5])
+                assert not log.console_errors and not log.page_errors, (name, log.console_errors, log.page_errors)
+                std, colours = _browser.pixel_stats(shot)
+                assert std > 5 and colours > 20, (name, std, colours)
