@@ -10,6 +10,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
 from mzgeo import InfeasibleError, InputError, NotSolvedError
@@ -506,3 +508,49 @@ def test_excel_of_every_model_has_chinese_headers(tmp_path):
             untranslated = [h for h in headers if not any("\u4e00" <= ch <= "\u9fff" for ch in h)]
             assert not untranslated, (type(mdl).__name__, sheet, untranslated)
         assert isinstance(mdl.headline(), str) and mdl.headline()
+
+
+# --------------------------------------------------------------------------------------------
+# property test against brute-force enumeration (existing sites, sparse pairs, zero times)
+# --------------------------------------------------------------------------------------------
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 12), m=st.integers(1, 7), n_ex=st.integers(0, 2),
+       p=st.integers(0, 3))
+def test_models_match_brute_force(seed, n, m, n_ex, p):
+    import itertools
+
+    rng = np.random.default_rng(seed)
+    t = rng.integers(0, 12, (n, m + n_ex)).astype(float)  # zero minutes allowed
+    t[rng.random(t.shape) < 0.3] = np.inf  # absent pairs
+    w = rng.integers(0, 9, n).astype(float)
+    cand, ex = t[:, :m], t[:, m:]
+    radius = 6.0
+
+    def best_times(sites):
+        cols = np.r_[np.arange(m, m + n_ex), np.asarray(sites, dtype=int)].astype(int)
+        return t[:, cols].min(axis=1) if len(cols) else np.full(n, np.inf)
+
+    subsets = [s for k in range(min(p, m) + 1) for s in itertools.combinations(range(m), k)]
+    cover = max(w[best_times(s) <= radius].sum() for s in subsets)
+    kw = {"existing_cost": ex if n_ex else None, "existing_labels": [f"e{i}" for i in range(n_ex)] if n_ex else None}
+    mclp = MCLP.from_cost_matrix(cand, w, minutes=radius, p=p, **kw).solve()
+    assert mclp.objective == pytest.approx(cover)
+    assert len(mclp.selected) <= p
+    # p-median and p-center over the points with weight > 0 that some site can reach
+    act = (w > 0) & np.isfinite(t.min(axis=1))
+    feasible = [s for s in subsets if np.isfinite(best_times(s)[act]).all()]
+    if feasible:
+        med = min((w[act] * best_times(s)[act]).sum() for s in feasible)
+        cen = min(best_times(s)[act].max(initial=0.0) for s in feasible)
+        assert PMedian.from_cost_matrix(cand, w, p=p, **kw).solve().objective == pytest.approx(med)
+        assert PCenter.from_cost_matrix(cand, w, p=p, **kw).solve().objective == pytest.approx(cen)
+    else:
+        with pytest.raises(InfeasibleError):
+            PMedian.from_cost_matrix(cand, w, p=p, **kw).solve()
+    # LSCP: fewest candidates covering every coverable point with weight > 0
+    need = (w > 0) & (t.min(axis=1) <= radius)
+    all_sets = [s for k in range(m + 1) for s in itertools.combinations(range(m), k)]
+    k_min = min(len(s) for s in all_sets if (best_times(s)[need] <= radius).all())
+    lscp = LSCP.from_cost_matrix(cand, w, minutes=radius, **kw).solve()
+    assert lscp.objective == k_min
+    assert len(lscp.infeasible) == int(((w > 0) & ~(t.min(axis=1) <= radius)).sum())
