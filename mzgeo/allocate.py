@@ -2437,7 +2437,7 @@ class BedPlacement(LocationModel):
         asg = _assign_data(prob, pw, rows, merge=True)
         cap0 = s * self._beds
         base_open = prob.existing.copy()
-        covered_before, _ = _flow_lp(prob, asg, cap0, base_open, ctx)
+        covered_before, share_before = _flow_lp(prob, asg, cap0, base_open, ctx)
         # ---- model arrays: f (pairs), b (sites in play), x (candidate sites in play)
         sites = np.unique(asg.pc)
         npair = len(asg.pc)
@@ -2512,13 +2512,16 @@ class BedPlacement(LocationModel):
         col_lo = np.zeros(ncol)
         col_hi = np.r_[np.ones(npair), self._umax_eff[sites], np.ones(k)]
         integer = np.r_[np.zeros(npair, dtype=bool), np.ones(nb + k, dtype=bool)]
+        # always-feasible start: no beds added, the elderly assigned to the existing beds; a run
+        # stopped by the clock before HiGHS finds better returns it (with its true gap)
+        start = np.r_[np.nan_to_num(share_before), np.zeros(nb + k)]
         out = run_highs(cost, a, np.concatenate([np.asarray(x, dtype=float) for x in lo]),
                         np.concatenate([np.asarray(x, dtype=float) for x in hi]), col_lo, col_hi, integer,
-                        maximize=True, **ctx.highs())
+                        maximize=True, start=start, **ctx.highs())
         if out.status == "Infeasible":  # pragma: no cover - b = 0, f = 0 is always feasible
             msg = "床位布局模型不可行：请检查 min_new_beds 与各址最多床位"
             raise InfeasibleError(msg, [])
-        x = _outcome_or_fallback(out, None, self.name_zh)
+        x = _outcome_or_fallback(out, start, self.name_zh)
         added = np.zeros(prob.m)
         added[sites] = np.round(x[npair:npair + nb]) + 0.0  # + 0.0 turns -0.0 into 0.0
         open_mask = prob.existing.copy()
@@ -2547,6 +2550,8 @@ class BedPlacement(LocationModel):
         # the reported objective leaves out the tie-break penalty ε·Σb (≤ ε·budget), so any solution's
         # covered elderly ≤ HiGHS bound + ε·budget
         bound = out.bound + eps * self.beds_to_add if math.isfinite(out.bound) else out.bound
+        # nobody beyond the elderly in reach can be covered: a valid bound when HiGHS has none yet
+        bound = min(bound, float(asg.wg.sum())) if not math.isnan(bound) else float(asg.wg.sum())
         return _Solution(open=open_mask, objective=objective, bound=bound, gap=_rel_gap(objective, bound),
                          status=out.status, highs_time_s=out.time_s, nodes=out.nodes, radius=self.minutes,
                          flows=asg.expand(share), order=order, gains=np.diff(vals), curve=curve_df,
@@ -3051,10 +3056,13 @@ def candidate_sites(
         tree = shapely.STRtree(_points(fg))
         hit, _ = tree.query(geoms, predicate="dwithin", distance=min_distance_m)
         keep[np.unique(hit)] = False
-    out = out[keep].reset_index(drop=True)
+    out = out[keep].reset_index(drop=True).copy()  # a fresh frame: pandas 3 may share read-only buffers
     out.index = pd.Index(np.char.add("C", np.char.zfill(np.arange(1, len(out) + 1).astype(str), 5)),
                          name="candidate", dtype=object)
-    unnamed = out["name"].isna().to_numpy()
-    out.loc[unnamed, "name"] = "候选点 " + out.index[unnamed].to_series().astype(str).to_numpy()
+    names = out["name"].astype(object)
+    unnamed = names.isna().to_numpy()
+    if unnamed.any():
+        names = names.where(~unnamed, "候选点 " + pd.Series(out.index.astype(str), index=out.index))
+    out["name"] = names
     log.info("生成候选点 %d 个（%s）", len(out), "村社区中心" if how == "villages" else f"网格 {spacing_m:g} 米")
     return gpd.GeoDataFrame(out, geometry="geometry", crs=crs)

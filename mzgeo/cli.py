@@ -335,7 +335,7 @@ def burial(
 def allocate(
     demand: Annotated[str, typer.Option(help="需求点文件（村社区点，含人口/老年人口）")],
     out: OutOpt,
-    model: Annotated[str, typer.Option(help="模型：lscp、mclp、pmedian、pcenter、cmclp（带容量）")] = "mclp",
+    model: Annotated[str, typer.Option(help="模型：lscp、mclp、pmedian、pcenter、cmclp（带容量）、beds（加床布局）")] = "mclp",
     candidates: Annotated[str | None, typer.Option(help="候选点文件；不给则自动生成（见 --generate）")] = None,
     generate: Annotated[str, typer.Option(help="自动生成候选点：villages（无设施的村社区）或 grid（规则网格）")] = "villages",
     spacing_m: Annotated[float | None, typer.Option(help="网格候选点间距（米）")] = None,
@@ -347,6 +347,7 @@ def allocate(
     weight: Annotated[str, typer.Option(help="需求权重：elderly、population 或 none")] = "elderly",
     capacity_col: Annotated[str | None, typer.Option(help="容量字段（带容量模型）")] = None,
     time_limit: Annotated[float | None, typer.Option(help="求解时间上限（秒）；到时返回当前最好解及其最优性差距")] = None,
+    beds_to_add: Annotated[float | None, typer.Option(help="beds 模型：新增床位总数（张），如床位缺口")] = None,
     mode: Annotated[str, typer.Option(help="出行方式：walk / drive")] = "walk",
     roads: RoadsOpt = None,
     osm: OsmOpt = None,
@@ -355,6 +356,8 @@ def allocate(
     gpkg: GpkgOpt = None,
 ) -> None:
     """选址：新增设施放在哪里能最大程度弥补覆盖缺口（HiGHS 求解）。"""
+    import pandas as pd
+
     from .allocate import allocate as _allocate
     from .allocate import candidate_sites
 
@@ -362,15 +365,24 @@ def allocate(
     ex = _read(existing, existing_kind) if existing else None
     if candidates:
         cand = _read(candidates, existing_kind)
+        if ex is not None and len(cand.index.intersection(ex.index)):
+            # rows of two files both count from 0: give candidates labels of their own (C00001…)
+            cand.index = pd.Index([f"C{i:05d}" for i in range(1, len(cand) + 1)], name="candidate")
     else:
         zone = _read(exclude, "zones") if exclude else None
         cand = candidate_sites(dem, how=generate, existing=ex, spacing_m=spacing_m, exclude=zone)
+    extra = {}
+    if model == "beds":
+        if beds_to_add is None:
+            msg = "beds 模型需要 --beds-to-add（新增床位总数，如 mzgeo beds 算出的床位缺口）"
+            raise InputError(msg)
+        extra["beds_to_add"] = beds_to_add
     cost_df = _read_cost(cost)
     net = None if cost_df is not None else _network(roads, osm, mode, class_col)
     with _step(f"求解选址模型（{model}）"):
         res = _allocate(dem, cand, model=model, network=net, cost=cost_df, minutes=minutes, p=p, existing=ex,
                         capacity_col=capacity_col, weight=None if weight.lower() == "none" else weight,
-                        time_limit_s=time_limit)
+                        time_limit_s=time_limit, **extra)
     _echo(res.headline())
     _print_table(res.selected)
     _write(res, out, gpkg)

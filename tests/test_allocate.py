@@ -554,3 +554,25 @@ def test_models_match_brute_force(seed, n, m, n_ex, p):
     lscp = LSCP.from_cost_matrix(cand, w, minutes=radius, **kw).solve()
     assert lscp.objective == k_min
     assert len(lscp.infeasible) == int(((w > 0) & ~(t.min(axis=1) <= radius)).sum())
+
+
+def test_candidate_sites_when_nothing_is_dropped():
+    """Every village kept (no existing facility, no exclusion): names kept, no read-only error."""
+    villages = gpd.GeoDataFrame({"name": ["甲村", None, "丙村"]},
+                                geometry=[Point(0, 0), Point(1000, 0), Point(2000, 0)], crs=4549)
+    cand = candidate_sites(villages, how="villages")
+    assert list(cand.index) == ["C00001", "C00002", "C00003"]
+    assert cand["name"].tolist() == ["甲村", "候选点 C00002", "丙村"]
+
+
+def test_beds_stopped_by_the_clock_returns_a_feasible_plan_and_true_gap():
+    """A bed plan cut short never reports less than the existing beds already cover, nor 'Optimal'."""
+    cost, w = _instance(3, 400, 120)
+    mdl = BedPlacement.from_cost_matrix(cost, w * 30, minutes=2.5, beds_to_add=400, max_add_new=80,
+                                        min_new_beds=30, p=6)
+    mdl.solve(time_limit_s=1e-4)
+    assert mdl.status != "Optimal"
+    assert mdl.objective >= mdl.params["covered_before"] - 1e-6
+    assert mdl.bound <= (w * 30).sum() + 1e-6
+    assert 0 <= mdl.gap < np.inf
+    assert "%" in mdl.headline()

@@ -150,7 +150,18 @@ def test_shelters_and_allocate_with_cost_table(files, tmp_path, capsys):
                        files["institutions"], "--existing-kind", "institutions", "--cost", files["cost"],
                        "--model", "mclp", "--p", 3, "--minutes", 20, "--out", out2], capsys)
     assert code == 0, text
-    assert "选址" in "".join(openpyxl.load_workbook(out2).sheetnames) or out2.exists()
+    assert "新增设施" in openpyxl.load_workbook(out2).sheetnames
+    out3 = tmp_path / "加床.xlsx"
+    code, text = _run(["allocate", "--demand", f"{files['villages']}@gcj02", "--candidates",
+                       files["institutions"], "--existing", files["institutions"], "--existing-kind",
+                       "institutions", "--roads", files["roads"], "--mode", "drive", "--model", "beds",
+                       "--beds-to-add", 200, "--minutes", 15, "--out", out3], capsys)
+    assert code == 0, text
+    assert "新增" in text and "张" in text
+    code, text = _run(["allocate", "--demand", f"{files['villages']}@gcj02", "--cost", files["cost"],
+                       "--candidates", files["institutions"], "--existing-kind", "institutions",
+                       "--model", "beds", "--out", out3], capsys)
+    assert code == 2 and "--beds-to-add" in text
 
 
 def test_burial(files, tmp_path, capsys):
