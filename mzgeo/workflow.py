@@ -272,7 +272,7 @@ def run_demo(
         m = maps.base_map(townships, units=huzhou_counties,
                           title=f"避灾安置场所覆盖（步行 {settings.shelter_minutes:g} 分钟）")
         areas = walk.service_areas(demo.shelters, minutes=[5, settings.shelter_minutes], how="dissolve")
-        maps.add_service_areas(m, _derived(areas), mode="步行", dissolve=True)
+        maps.add_service_areas(m, _derived(areas), mode="步行", dissolve=True, simplify_m=25)
         maps.add_facilities(m, demo.shelters)
         pts = shel_cov.points
         unc = pts[~(pts["minutes"] <= settings.shelter_minutes)]
