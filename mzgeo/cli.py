@@ -138,6 +138,16 @@ def _read_cost(path: str | None):
     return df
 
 
+def _demand_and_costs(demand: str, units: str | None, cost: str | None, roads: str | None, osm: str | None,
+                      mode: str, class_col: str):
+    """Read the demand points, the optional units, and travel costs (a cost table or a network)."""
+    dem = _read(demand, "villages")
+    unit_gdf = _read(units, "units") if units else None
+    cost_df = _read_cost(cost)
+    net = None if cost_df is not None else _network(roads, osm, mode, class_col)
+    return dem, unit_gdf, net, cost_df
+
+
 def _write(result: Any, out: Path, gpkg: Path | None) -> None:
     written = [result.to_excel(out)]
     if gpkg is not None:
@@ -215,10 +225,7 @@ def coverage(
     from .coverage import coverage as _coverage
 
     fac = _read(facilities, kind)
-    dem = _read(demand, "villages")
-    unit_gdf = _read(units, "units") if units else None
-    cost_df = _read_cost(cost)
-    net = None if cost_df is not None else _network(roads, osm, mode, class_col)
+    dem, unit_gdf, net, cost_df = _demand_and_costs(demand, units, cost, roads, osm, mode, class_col)
     with _step("计算覆盖"):
         res = _coverage(net, fac, dem, minutes if len(minutes) > 1 else minutes[0],
                         weight=None if weight.lower() == "none" else weight, cost=cost_df, units=unit_gdf)
@@ -267,10 +274,7 @@ def access(
     from .beds import accessibility
 
     sup = _read(supply, "institutions")
-    dem = _read(demand, "villages")
-    unit_gdf = _read(units, "units") if units else None
-    cost_df = _read_cost(cost)
-    net = None if cost_df is not None else _network(roads, osm, mode, class_col)
+    dem, unit_gdf, net, cost_df = _demand_and_costs(demand, units, cost, roads, osm, mode, class_col)
     with _step(f"计算可达性（{method}）"):
         res = accessibility(sup, dem, network=net, cost=cost_df, method=method, minutes=minutes,
                             supply_col=supply_col, demand_col=demand_col, units=unit_gdf)
@@ -296,10 +300,7 @@ def shelters(
     from .shelters import shelter_adequacy
 
     sh = _read(shelters, "shelters")
-    dem = _read(demand, "villages")
-    unit_gdf = _read(units, "units") if units else None
-    cost_df = _read_cost(cost)
-    net = None if cost_df is not None else _network(roads, osm, mode, class_col)
+    dem, unit_gdf, net, cost_df = _demand_and_costs(demand, units, cost, roads, osm, mode, class_col)
     with _step("求解安置分配"):
         res = shelter_adequacy(net, sh, dem, minutes=minutes, area_per_person=area_per_person, cost=cost_df,
                                units=unit_gdf)
