@@ -496,11 +496,16 @@ def new_highs() -> Any:
     global _BANNER_SHOWN
     import highspy
 
-    if _BANNER_SHOWN:
+    saved = None
+    if not _BANNER_SHOWN:
+        try:
+            sys.stdout.flush()
+            saved = os.dup(1)
+        except (OSError, ValueError):  # no real stdout (some notebook front-ends): nothing to silence
+            saved = None
+    if saved is None:
         h = highspy.Highs()
     else:
-        sys.stdout.flush()
-        saved = os.dup(1)
         try:
             with open(os.devnull, "w") as devnull:
                 os.dup2(devnull.fileno(), 1)
@@ -508,7 +513,7 @@ def new_highs() -> Any:
         finally:
             os.dup2(saved, 1)
             os.close(saved)
-        _BANNER_SHOWN = True
+    _BANNER_SHOWN = True
     h.setOptionValue("output_flag", False)
     return h
 

@@ -12,8 +12,6 @@ tier, 浙政办发〔2013〕108号).
 from __future__ import annotations
 
 import logging
-import os
-import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,6 +33,7 @@ from ._results import (
     source_notes,
     warn_problems,
 )
+from ._solvers import new_highs
 from ._units import UNASSIGNED, AssignmentCache, normalise_level
 from .layers import VALUE_ALIASES
 
@@ -46,33 +45,6 @@ _NO_TIER = "未分级"
 
 
 # --- the linear programme -------------------------------------------------------------------
-def _highs() -> Any:
-    """A silent ``highspy.Highs`` (the C++ banner printed on first use is kept off stdout)."""
-    try:
-        import highspy
-    except ImportError as exc:  # pragma: no cover - a declared dependency
-        msg = "需要 highspy（HiGHS 求解器）：pip install highspy"
-        raise ImportError(msg) from exc
-    try:
-        sys.stdout.flush()
-        saved = os.dup(1)
-    except (OSError, ValueError):  # no real stdout (some notebook front-ends)
-        saved = None
-    if saved is None:
-        h = highspy.Highs()
-    else:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(devnull, 1)
-            h = highspy.Highs()
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
-            os.close(devnull)
-    h.setOptionValue("output_flag", False)
-    return h
-
-
 def max_shelter_lp(
     rows: np.ndarray,
     cols: np.ndarray,
@@ -137,7 +109,7 @@ def max_shelter_lp(
     lp.a_matrix_.start_ = np.arange(0, 2 * k + 1, 2, dtype=np.int32)
     lp.a_matrix_.index_ = np.column_stack([rows, nd + cols]).ravel().astype(np.int32)
     lp.a_matrix_.value_ = np.ones(2 * k)
-    h = _highs()
+    h = new_highs()
     h.setOptionValue("solver", "simplex")
     h.passModel(lp)
     h.run()
