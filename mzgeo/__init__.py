@@ -54,6 +54,7 @@ _LAZY: dict[str, str] = {
     "daycare_coverage": "coverage",
     "accessibility": "beds",
     "compare_with_ratio": "beds",
+    "compare_methods": "access",
     "candidate_sites": "allocate",
     "run_demo": "workflow",
     "bed_ratio": "beds",

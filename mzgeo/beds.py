@@ -450,6 +450,8 @@ class AccessibilityResult(AnalysisResult):
     @property
     def value_col(self) -> str:
         """Name of the accessibility column of :attr:`points`."""
+        if "value_col" in self.params:  # methods of mzgeo.access (weighted_supply, raam_cost)
+            return str(self.params["value_col"])
         return "accessible_per_1000" if self.params.get("per_1000", True) else "accessible_per_person"
 
     def by_unit(self, units: Any = None, level: str | None = None) -> pd.DataFrame:
@@ -478,15 +480,17 @@ class AccessibilityResult(AnalysisResult):
         tree = cache.tree
         d = self.points["demand"].to_numpy(dtype="float64")
         v = self.points[self.value_col].to_numpy(dtype="float64")
+        known = np.isfinite(v)  # RAAM has no cost where nothing is in reach: averaged over the rest
         sums = tree.rollup_sum(
             cache.points,
-            pd.DataFrame({"n_points": 1, "demand_total": d, "_dv": d * v,
+            pd.DataFrame({"n_points": 1, "demand_total": d, "_dv": np.where(known, d * v, 0.0),
+                          "_dk": np.where(known, d, 0.0),
                           "demand_no_access": np.where(self.points["n_reachable"] > 0, 0.0, d)}),
         )
         out = tree.frame().join(sums)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out[self.value_col] = np.where(out["demand_total"] > 0, out["_dv"] / out["demand_total"], np.nan)
-        out = out.drop(columns="_dv")
+            out[self.value_col] = np.where(out["_dk"] > 0, out["_dv"] / out["_dk"], np.nan)
+        out = out.drop(columns=["_dv", "_dk"])
         out = out[["code", "name", "level", "parent_code", "n_points", "demand_total", self.value_col,
                    "demand_no_access"]]
         if level is not None:
@@ -535,8 +539,9 @@ def accessibility(
     units: Any = None,
     level: str | None = None,
     target_per_1000: float | None = None,
+    **options: Any,
 ) -> AccessibilityResult:
-    r"""Supply reachable per 1,000 demand (2SFCA / E2SFCA / G2SFCA), per point and per unit.
+    r"""Supply reachable per 1,000 demand (2SFCA family, 3SFCA, gravity, FCA, RAAM), per point and unit.
 
     With :math:`W_{ij} = f(t_{ij})` for pairs with travel time :math:`t_{ij} \le T`
     (``minutes``) and 0 otherwise (:math:`f = 1` for 2SFCA, the step weights for E2SFCA, the
@@ -564,8 +569,9 @@ def accessibility(
     cost : pandas.DataFrame, optional
         Long-form cost table (``origin`` = demand index, ``destination`` = supply index,
         ``minutes``) instead of a network; absent pairs are unreachable.
-    method : {"2sfca", "e2sfca", "g2sfca"}
-        Distance weighting.
+    method : {"2sfca", "e2sfca", "g2sfca", "3sfca", "gravity", "fca", "weighted_catchment", "raam"}
+        Distance weighting; the last five are computed by :func:`mzgeo.access.family_accessibility`
+        (3SFCA, gravity, FCA ratio, weighted catchment, RAAM, equal to PySAL ``access``).
     minutes : float, optional
         Catchment (minutes); default ``settings.beds_access_minutes`` (30).
     supply_col, demand_col : str
@@ -588,6 +594,11 @@ def accessibility(
         Level for the per-unit tables.
     target_per_1000 : float, optional
         Target for the comparison; default ``settings.bed_target_per_1000``.
+    **options
+        Options of the :mod:`mzgeo.access` methods (``neighbor_cost``; RAAM ``tau``, ``rho``,
+        ``max_cycles``, ``initial_step``, ``half_life``, ``min_step``; ``gravity_alpha``,
+        ``gravity_scale_minutes``, ``gravity_min_minutes``): see
+        :func:`mzgeo.access.family_accessibility`.
 
     Returns
     -------
@@ -605,10 +616,18 @@ def accessibility(
     >>> res = accessibility(institutions, villages, network=drive_net, method="e2sfca")  # doctest: +SKIP
     >>> res.points["accessible_per_1000"].describe()  # doctest: +SKIP
     """
+    from . import access as _family
+
     key = str(method).lower()
-    if key not in METHODS:
-        msg = f"未知的可达性方法 {method!r}，可用：{'、'.join(METHODS)}"
+    if key not in _family.ALL_METHODS:
+        msg = f"未知的可达性方法 {method!r}，可用：{'、'.join(_family.ALL_METHODS)}"
         raise InputError(msg)
+    _family.check_options(key, options)
+    if key in _family.FAMILY_METHODS:
+        return _family.family_accessibility(
+            supply, demand, network, cost, key, minutes, supply_col, demand_col, per_1000, weights=weights,
+            sigma_minutes=sigma_minutes, units=units, level=level, target_per_1000=target_per_1000, **options,
+        )
     t_max = float(settings.beds_access_minutes if minutes is None else minutes)
     if not t_max > 0:
         msg = f"minutes 应为正数（分钟），实际为 {minutes!r}"

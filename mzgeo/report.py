@@ -286,6 +286,24 @@ LABELS: dict[str, str] = {
     "nearest_minutes": "到最近设施（分钟）",
     "reason": "原因",
     # --- end of issue 5 block ----------------------------------------------------------------
+    # --- accessibility family (issue 16: access.py) ---------------------------------------
+    "weighted_supply": "时限内加权可达床位（张，不计竞争）",
+    "raam_cost": "RAAM 综合成本（出行 ÷ τ + 拥挤度，越低越好）",
+    "raam_minutes": "RAAM 综合成本折合出行时间（分钟，越低越好）",
+    "raam_travel_minutes": "RAAM 分配后平均出行时间（分钟）",
+    "assigned_demand": "RAAM 分配需求量（人）",
+    "congestion": "拥挤度（分配需求 ÷ ρ·供给）",
+    "demand_within": "时限内需求总量（人，需求点之间）",
+    "access_rank": "排名（1 为可达性最好）",
+    "access_norm": "标准化值（÷ 同级需求加权平均，>1 优于平均）",
+    "meets_target": "达到目标",
+    "rank_min": "各方法最好排名",
+    "rank_max": "各方法最差排名",
+    "rank_range": "排名极差（最差 − 最好）",
+    "norm_cv": "标准化值变异系数（方法间）",
+    "n_methods_meeting": "达标的方法数（个）",
+    "n_ratio_methods": "参与达标判断的方法数（个）",
+    "status_changes": "达标判断随方法变化",
     # --- general --------------------------------------------------------------------------
     "rule": "规则",
     "parameter": "参数",
@@ -293,6 +311,21 @@ LABELS: dict[str, str] = {
     "description": "说明",
     "source": "依据/来源",
 }
+
+#: Short Chinese names of the accessibility methods (sheets, columns, map layers; issue 16).
+ACCESS_METHOD_SHORT: dict[str, str] = {
+    "2sfca": "2SFCA", "e2sfca": "E2SFCA", "g2sfca": "G2SFCA", "3sfca": "3SFCA", "gravity": "引力模型",
+    "fca": "FCA比值", "weighted_catchment": "加权服务量", "raam": "RAAM",
+}
+# per-method columns of mzgeo.access.compare_methods: value_<m>, norm_<m>, rank_<m>, meets_<m>
+for _m, _short in ACCESS_METHOD_SHORT.items():
+    LABELS.update({
+        f"value_{_m}": f"{_short} 可达性",
+        f"norm_{_m}": f"{_short} 标准化值",
+        f"rank_{_m}": f"{_short} 排名",
+        f"meets_{_m}": f"{_short} 达标",
+    })
+del _m, _short
 
 #: Parameter key → (Chinese description, source/status) for the applied-parameters sheet.
 PARAM_LABELS: dict[str, tuple[str, str]] = {
@@ -409,6 +442,24 @@ PARAM_LABELS: dict[str, tuple[str, str]] = {
     "n_new_institutions": ("新建养老机构数（处）", "计算结果"),
     "single_source": ("每个需求点只分配给一个设施", "参数"),
     # --- end of issue 5 block ----------------------------------------------------------------
+    # --- accessibility family (issue 16: access.py) ---------------------------------------
+    "value_col": ("可达性数值字段", "计算结果"),
+    "methods": ("比较的可达性方法", "参数"),
+    "selection_minutes": ("3SFCA 选择权重的时间范围（分钟）", "Wan et al. 2012 取服务范围；PySAL access 取成本表全部配对"),
+    "gravity_alpha": ("引力模型距离衰减指数 α", "参数；-1 为出行时间的倒数"),
+    "gravity_scale_minutes": ("引力模型尺度（分钟）", "参数；在比值中约去"),
+    "gravity_min_minutes": ("引力模型最短计算时间（分钟）", "参数；更短的出行按此计，避免 0 分钟时权重无穷大"),
+    "neighbor_costs": ("需求点之间的出行时间来源", "FCA 比值法"),
+    "tau": ("RAAM τ：与平均拥挤度等价的出行时间（分钟）", "Saxon & Snow 2020；PySAL access 默认 60"),
+    "rho": ("RAAM ρ：拥挤度尺度（总需求 ÷ 总供给）", "默认取全域平均供需比"),
+    "max_cycles": ("RAAM 最多迭代轮数", "PySAL access 默认 150"),
+    "initial_step": ("RAAM 初始调整步长（需求点需求的比例；整数为人数）", "PySAL access 默认 0.2"),
+    "half_life": ("RAAM 步长半衰期（轮）", "PySAL access 默认 50"),
+    "min_step": ("RAAM 最小步长", "PySAL access 默认 0.005"),
+    "raam_cycles": ("RAAM 实际迭代轮数", "计算结果"),
+    "raam_final_step": ("RAAM 最后一轮步长", "计算结果"),
+    "raam_moved_last_cycle": ("RAAM 最后一轮调整人数（人）", "计算结果；0 为已收敛"),
+    "raam_converged": ("RAAM 是否收敛（一轮内无人调整）", "计算结果"),
 }
 
 

@@ -367,7 +367,7 @@ def test_supply_conserved_and_hand_case():
 def test_unknown_method_and_cost_labels():
     dem, sup, cost = _random_case(0)
     with pytest.raises(InputError, match="2sfca"):
-        accessibility(sup, dem, cost=cost, method="3sfca")
+        accessibility(sup, dem, cost=cost, method="4sfca")
     with pytest.raises(InputError, match="network"):
         accessibility(sup, dem)
     bad = pd.concat([cost, pd.DataFrame({"origin": [-1], "destination": ["S0"], "minutes": [1.0]})])
