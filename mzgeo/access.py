@@ -637,12 +637,14 @@ class MethodComparison(AnalysisResult):
     Attributes
     ----------
     results : dict
-        Method key → :class:`~mzgeo.beds.AccessibilityResult`.
+        Method key → :class:`~mzgeo.beds.AccessibilityResult` (with the units attached for
+        ``by_unit``; without the per-method administrative comparison).
     table : pandas.DataFrame
         One row per unit (per demand point without units): ``code``, ``name``, ``level``,
-        ``demand_total``; per method ``value_<m>``, ``norm_<m>`` (value ÷ demand-weighted
-        mean over the rows of the same level; RAAM, a cost, as mean ÷ value, so that above 1
-        is better for every method), ``rank_<m>`` (1 = best access, within the level) and,
+        ``demand_total``, with units that have ``elderly`` the administrative ``beds_per_1000``
+        and ``admin_ok`` (:func:`~mzgeo.beds.bed_ratio`); per method ``value_<m>``,
+        ``norm_<m>`` (value ÷ demand-weighted mean over the rows of the same level; RAAM, a
+        cost, as mean ÷ value, so that above 1 is better for every method), ``rank_<m>`` (1 = best access, within the level) and,
         for the ratio methods with ``per_1000``, ``meets_<m>`` (value ≥ target); then
         ``rank_min``, ``rank_max``, ``rank_range`` (max − min), ``norm_cv`` (coefficient of
         variation of the normalised values across methods), ``n_methods_meeting``,
@@ -777,6 +779,7 @@ def compare_methods(
     t_max = float(settings.beds_access_minutes if minutes is None else minutes)
     check_frame(supply, "供给设施图层", required=[supply_col], geometry=False)
     check_frame(demand, "需求点图层", required=[demand_col], geometry=False)
+    check_crs(("供给设施图层", supply), ("需求点图层", demand), ("行政区图层", units))
     source = describe_source(network, cost)
     shared_cost = cost
     shared_nb = neighbor_cost
@@ -794,23 +797,34 @@ def compare_methods(
         kw = dict(options.get(m, {}))
         if m == "fca":
             kw.setdefault("neighbor_cost", shared_nb)
+        # units are attached below, with one shared assignment of the points (no per-method bed ratio)
         results[m] = accessibility(supply, demand, cost=shared_cost, method=m, minutes=t_max, supply_col=supply_col,
-                                   demand_col=demand_col, per_1000=per_1000, units=units, level=level,
-                                   target_per_1000=target, **kw)
+                                   demand_col=demand_col, per_1000=per_1000, **kw)
         results[m].params.update(source)
     lv = normalise_level(level)
     per_method: dict[str, pd.DataFrame] = {}
+    admin: pd.DataFrame | None = None
     if units is not None:
         tree = UnitTree(units)
+        tree.select(lv)
         to_layer: Callable[[pd.DataFrame], Any] = tree.with_geometry
+        shared = results[keys[0]]._cache
         base = None
         for m, r in results.items():
+            r._units, r._level, r._cache = units, lv, shared
             tab = r.by_unit(units, level=lv).set_index("code", drop=False)
             per_method[m] = tab
             base = tab if base is None else base
         assert base is not None
         frame = base[["code", "name", "level", "demand_total"]].copy()
         groups = frame["level"]
+        if "elderly" in units.columns and per_1000:
+            from .beds import bed_ratio
+
+            admin = bed_ratio(as_points(supply, "供给设施图层"), units, target, beds_col=supply_col).table
+            admin = admin.set_index("code").reindex(frame.index)
+            frame["beds_per_1000"] = admin["beds_per_1000"]
+            frame["admin_ok"] = (admin["beds_per_1000"] >= target).where(admin["beds_per_1000"].notna())
     else:
         pts0 = results[keys[0]].points
 
@@ -879,6 +893,7 @@ def compare_methods(
     if "raam" in results:
         rp = results["raam"].params
         params.update({k: rp[k] for k in ("tau", "raam_cycles", "raam_final_step", "raam_converged")})
-    problems = concat_problems([r.problems for r in results.values()]).drop_duplicates()
+    problems = concat_problems([r.problems for r in results.values()]).drop_duplicates(
+        subset=["problem", "layer", "item"], ignore_index=True)
     return MethodComparison(results, frame, per_method, to_layer, params, problems,
                             source_notes(supply, demand))

@@ -325,6 +325,8 @@ for _m, _short in ACCESS_METHOD_SHORT.items():
         f"rank_{_m}": f"{_short} 排名",
         f"meets_{_m}": f"{_short} 达标",
     })
+LABELS["value_raam"] = "RAAM 综合成本（越低越好）"
+LABELS["value_weighted_catchment"] = "加权服务量（张，不计竞争）"
 del _m, _short
 
 #: Parameter key → (Chinese description, source/status) for the applied-parameters sheet.

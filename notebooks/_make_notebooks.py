@@ -847,6 +847,85 @@ NB03 = [
     ),
     md(
         """
+        ### 方法比较：结论是否取决于计算方法？
+
+        可达性研究常把几种方法并列，说明结论不依赖于某一种算法。`mzgeo.compare_methods` 在同一份
+        30 分钟车程、同一份床位和老人数据上计算 8 种方法（均与 PySAL `access` 一致，测试中已核对）：
+
+        - **2SFCA / E2SFCA / G2SFCA**：上面用过的两步移动搜索法，及其分段、高斯距离衰减版本；
+        - **3SFCA**（三步移动搜索法，Wan 等 2012）：老人按“选择权重”分摊到附近几家机构，
+          不再被每家机构重复计入；
+        - **引力模型**（Hansen 型，含竞争项）：权重随车程的倒数衰减；
+        - **FCA 比值**：村社区 30 分钟内的床位 ÷ 30 分钟内的老人（不考虑远处老人的竞争）；
+        - **加权服务量**：30 分钟内的床位数（不计竞争，单位是张，不是每千人）；
+        - **RAAM**（理性主体可达性模型，Saxon & Snow 2020）：老人逐轮改去“车程 + 拥挤”成本更低的
+          机构，结果是成本（越低越好），并报告迭代轮数和是否收敛。
+
+        比较表给出每个单元在每种方法下的排名（1 为最好，在同一级别内排）、排名极差（最差 − 最好）
+        和标准化值（÷ 需求加权平均）在方法间的变异系数；对六种“张/千名老人”口径的方法，逐一判断
+        是否达到 37.5，并标出**达标判断随方法变化**的单元。
+        """
+    ),
+    code(
+        """
+        methods_cmp = mzgeo.compare_methods(institutions, villages, network=drive, minutes=30, units=units)
+        p = methods_cmp.params
+        print(f"RAAM：{p['raam_cycles']} 轮，最后步长 {p['raam_final_step']:.3f}，"
+              + ("已收敛" if p["raam_converged"] else "未收敛（已达最多轮数 max_cycles，结果与 access 相同）"))
+        cmp_tab = methods_cmp.table
+        county_cols = ["name", "beds_per_1000", "value_2sfca", "value_e2sfca", "value_g2sfca", "value_3sfca",
+                       "value_gravity", "value_fca", "value_raam", "rank_range", "norm_cv", "n_methods_meeting"]
+        to_chinese(cmp_tab[cmp_tab["level"] == "区县"][county_cols]).round(2)
+        """
+    ),
+    md(
+        """
+        吴兴区在每种方法下都排第一、都达标；其余四个区县在 2SFCA、E2SFCA、G2SFCA 和引力模型下都不达标，
+        只在 FCA 比值（只与附近的老人竞争）下达标，德清县、安吉县在 3SFCA（老人分摊到多家机构）下也达标——
+        “是否达标”对这四个区县取决于方法，报告中应写明所用方法。乡镇一级差异更大：
+        """
+    ),
+    code(
+        """
+        towns_m = cmp_tab[cmp_tab["level"] == "乡镇街道"]
+        changed = towns_m[towns_m["status_changes"]]
+        print(f"{len(towns_m)} 个乡镇街道中，{len(changed)} 个的达标判断随方法变化；"
+              f"排名极差 ≥ 20 的 {int((towns_m['rank_range'] >= 20).sum())} 个")
+        meet_cols = [c for c in cmp_tab.columns if c.startswith("meets_")]
+        to_chinese(changed[["name", "beds_per_1000", *meet_cols, "n_methods_meeting", "rank_range"]]
+                   .sort_values("n_methods_meeting", ascending=False))
+        """
+    ),
+    md(
+        """
+        每种方法一个地图图层（`methods_cmp.layer(方法)`，可直接用于 `maps.choropleth`）。下图默认显示
+        3SFCA，图层控制中可切换 2SFCA、引力模型和“排名极差”（方法间越不一致颜色越深）：
+        """
+    ),
+    code(
+        """
+        def town_layer(method):
+            lay = methods_cmp.layer(method)
+            return lay[lay["level"] == "乡镇街道"]
+
+        m_cmp = maps.choropleth(town_layer("3sfca"), "accessible_per_1000", target=settings.bed_target_per_1000,
+                                title="每千名老人可达床位：方法比较（乡镇街道，示例数据）",
+                                name="3SFCA（30分钟）", popup_cols=["access_rank", "meets_target"])
+        for method, label in [("2sfca", "2SFCA（30分钟）"), ("gravity", "引力模型（30分钟）")]:
+            maps.add_choropleth(m_cmp, town_layer(method), "accessible_per_1000", target=settings.bed_target_per_1000,
+                                name=label, popup_cols=["access_rank", "meets_target"], show=False)
+        spread = methods_cmp.layers()["access_comparison"]
+        maps.add_choropleth(m_cmp, spread[spread["level"] == "乡镇街道"], "rank_range", name="排名极差（方法间）",
+                            popup_cols=["n_methods_meeting", "norm_cv"], show=False)
+        maps.add_units(m_cmp, counties, name="区县")
+        maps.add_facilities(m_cmp, institutions)
+        cmp_map = maps.save(m_cmp, OUT / "可达床位_方法比较.html")
+        print("地图：", cmp_map)
+        show_map(cmp_map)
+        """
+    ),
+    md(
+        """
         ## 3. 在哪里加床：床位布局模型
 
         `allocate(..., model="beds")` 把“每千名老人 37.5 张”变成空间规则：一张床位服务
@@ -945,6 +1024,7 @@ NB03 = [
         files = [
             ratio.to_excel(OUT / "每千名老人床位数.xlsx"),
             acc.to_excel(OUT / "可达床位_2SFCA.xlsx"),
+            methods_cmp.to_excel(OUT / "可达床位_方法比较.xlsx"),
             beds_plan.to_excel(OUT / "加床方案.xlsx"),
         ]
         for f in files:
