@@ -245,7 +245,7 @@ def raam_assignment(
     supply: np.ndarray,
     *,
     max_cycles: int = 150,
-    initial_step: float = 0.2,
+    initial_step: float | int = 0.2,
     half_life: float = 50,
     min_step: float = 0.005,
 ) -> dict[str, Any]:
@@ -384,7 +384,7 @@ def family_accessibility(
     tau: float = 60.0,
     rho: float | None = None,
     max_cycles: int = 150,
-    initial_step: float = 0.2,
+    initial_step: float | int = 0.2,
     half_life: float = 50,
     min_step: float = 0.005,
     gravity_alpha: float = -1.0,
@@ -428,6 +428,8 @@ def family_accessibility(
         RAAM: congestion scale; default total demand ÷ total supply.
     max_cycles, initial_step, half_life, min_step
         RAAM iteration (``access`` defaults 150, 0.2, 50, 0.005); see :func:`raam_assignment`.
+        As in ``access``, facilities without supply are not in the choice set and points
+        without demand get no cost.
     gravity_alpha, gravity_scale_minutes, gravity_min_minutes : float
         Gravity decay ``(max(t, t0) / s) ** alpha``: default ``alpha = -1``, ``s`` = the
         catchment, ``t0`` = 1 minute.

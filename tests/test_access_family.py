@@ -491,8 +491,12 @@ def test_compare_methods_demo(demo_cmp, tmp_path):
 
 def test_compare_methods_points_and_subset():
     dem, sup, cost, nb = _random_case(1, zero_supply=False)
+    before = (dem.copy(), sup.copy(), cost.copy())
+    assert mzgeo.compare_methods is compare_methods  # public, lazily imported
     cmp = compare_methods(sup, dem, cost=cost, minutes=30, methods=["2sfca", "raam"],
                           options={"raam": {"tau": 30}})
+    for a, b in zip(before, (dem, sup, cost), strict=True):
+        pd.testing.assert_frame_equal(a, b)
     assert cmp.methods == ["2sfca", "raam"]
     tab = cmp.table
     assert len(tab) == len(dem) and (tab["level"] == "需求点").all()
