@@ -377,12 +377,19 @@ class UnitTree:
         out["unit_source"] = out["unit_source"].astype("object")
         names = _names(points)
         missing = out["unit"].isna()
+        message = pd.Series("不在任何行政区内，且所属区划代码缺失或无法匹配；未计入分区汇总", index=points.index, dtype=object)
+        if has_geom and n:
+            geoms = points.geometry.to_numpy()
+            import shapely
+
+            nowhere = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+            message[nowhere] = "没有坐标（列 geometry 缺失或为空），且所属区划代码（列 " + code_col + "）缺失或无法匹配；未计入分区汇总"
         problems = [
             make_problems(
                 "unassigned",
                 layer,
                 points.index[missing],
-                "不在任何行政区内，且所属区划代码缺失或无法匹配；未计入分区汇总",
+                message[missing].to_numpy(),
                 names=names[missing],
             )
         ]

@@ -30,6 +30,7 @@ from ._results import (
     check_crs,
     check_frame,
     concat_problems,
+    located,
     make_problems,
     source_notes,
     warn_problems,
@@ -200,6 +201,9 @@ def cemetery_coverage(
         sel = tree.leaves
     cem = as_points(cemeteries, "公墓图层")
     probs = []
+    if network is not None:  # travel times on the network need a location; a cost table does not
+        cem, p_loc = located(cem, "公墓")
+        probs.append(p_loc)
     if "cemetery_type" in cem.columns:
         ctype = _cemetery_types(cem)
     else:
@@ -245,6 +249,9 @@ def cemetery_coverage(
     else:
         check_frame(demand, "需求点图层", geometry=False)
         dem = as_points(demand, "需求点图层")
+        if network is not None:
+            dem, p_loc = located(dem, "需求点")
+            probs.append(p_loc)
         da, p_da = tree.assign(dem, prefer="code", layer="需求点")
         probs.append(p_da)
         d_unit = da["unit"].map(anc).astype("object")
@@ -559,6 +566,7 @@ def burial_zone_check(
     line_gdf, p_l = _collect_lines(lines, line_class_col, buf)
     zone_gdf = _collect_zones(zones, zone_type_col)
     check_crs(("坟墓/点位图层", points), ("线状图层", line_gdf), ("区域图层", zone_gdf), ("行政区图层", units))
+    points, p_loc = located(points, "坟墓/点位")  # a point without a location cannot be checked
     pts_geom = points.geometry.to_numpy()
     n = len(points)
     rows = []
@@ -607,7 +615,7 @@ def burial_zone_check(
         points["name"].astype("str") if "name" in points.columns else pd.Series(points.index.astype("str"), index=points.index))
     village = points[village_col].astype("object") if village_col in points.columns else pd.Series(None, index=points.index, dtype="object")
     unit_code = norm_codes(points["unit_code"]).astype("object") if "unit_code" in points.columns else pd.Series(None, index=points.index, dtype="object")
-    probs = [p_l]
+    probs = [p_loc, p_l]
     if units is not None:
         tree = UnitTree(units)
         pa, p_u = tree.assign(as_points(points, "坟墓/点位图层"), prefer="spatial", layer="坟墓/点位")
