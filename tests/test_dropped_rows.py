@@ -153,3 +153,15 @@ def test_cost_table_needs_no_location(facilities, demand):
     res = coverage(None, facilities, demand, 15, cost=cost)
     assert len(res.points) == 4 and res.points["covered"].all()
     assert not (res.problems["problem"] == "no_location").any()
+
+
+def test_burial_check_lists_lines_and_zones_without_geometry(tmp_path):
+    rail = gpd.GeoDataFrame({"name": ["宣杭铁路", "无几何铁路"]}, geometry=[LineString([(-1000, 0), (5000, 0)]), None],
+                            crs=CRS)
+    zones = gpd.GeoDataFrame({"name": ["水源保护区", "空区域"], "zone_type": ["水源保护区"] * 2},
+                             geometry=[box(0, 900, 100, 1100), None], crs=CRS)
+    graves = gpd.GeoDataFrame({"grave_id": ["g1", "g2"]}, geometry=[Point(0, 10), Point(50, 1000)], crs=CRS)
+    with pytest.warns(DataWarning, match="没有坐标"):
+        res = burial_zone_check(graves, lines={"铁路": rail}, zones=zones)
+    _listed(res, tmp_path, [("线状图层 铁路", "无几何铁路", "no_location"), ("区域图层", "空区域", "no_location")])
+    assert res.points["violates"].tolist() == [True, True]
