@@ -619,9 +619,10 @@ def accessibility(
     check_crs(("供给设施图层", supply), ("需求点图层", demand), ("行政区图层", units))
     sup = as_points(supply, "供给设施图层")
     dem = as_points(demand, "需求点图层")
-    p_loc = [located(sup, "供给设施")[1], located(dem, "需求点")[1]] if network is not None else []
+    p_loc: list[pd.DataFrame] = []
     if network is not None:  # travel times on the network need a location; a cost table does not
-        sup, dem = located(sup, "供给设施")[0], located(dem, "需求点")[0]
+        (sup, p_a), (dem, p_b) = located(sup, "供给设施"), located(dem, "需求点")
+        p_loc = [p_a, p_b]
     s_vals, p_s = numeric_column(sup, supply_col, "供给设施")
     d_vals, p_d = numeric_column(dem, demand_col, "需求点")
     params: dict[str, Any] = {

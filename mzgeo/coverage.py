@@ -451,9 +451,10 @@ def coverage(
     lv = normalise_level(level)
     fac = as_points(facilities, "设施图层")
     dem = as_points(demand, "需求点图层")
-    p_loc = [located(fac, "设施")[1], located(dem, "需求点")[1]] if network is not None else []
+    p_loc: list[pd.DataFrame] = []
     if network is not None:  # travel times on the network need a location; a cost table does not
-        fac, dem = located(fac, "设施")[0], located(dem, "需求点")[0]
+        (fac, p_a), (dem, p_b) = located(fac, "设施"), located(dem, "需求点")
+        p_loc = [p_a, p_b]
     dvals, p_w = _weights(dem, weight, "需求点")
     capacity = None
     cap_col = capacity_col if capacity_col is not None else ("capacity" if "capacity" in fac.columns else None)
@@ -802,9 +803,10 @@ def daycare_coverage(
     check_crs(("照料中心图层", daycare), ("村社区图层", villages), ("行政区图层", units))
     dc = as_points(daycare, "照料中心图层")
     vill = as_points(villages, "村社区图层")
-    p_loc = [located(dc, "照料中心")[1], located(vill, "村社区")[1]] if network is not None else []
+    p_loc: list[pd.DataFrame] = []
     if network is not None:  # travel times on the network need a location; a cost table does not
-        dc, vill = located(dc, "照料中心")[0], located(vill, "村社区")[0]
+        (dc, p_a), (vill, p_b) = located(dc, "照料中心"), located(vill, "村社区")
+        p_loc = [p_a, p_b]
     if weight is not None and weight not in vill.columns:
         logger.info("村社区图层没有 %s 列，按村社区个数计", weight)
         weight = None

@@ -383,9 +383,10 @@ def shelter_adequacy(
     check_crs(("避灾安置场所图层", shelters), ("需求点图层", demand), ("行政区图层", units))
     sh = as_points(shelters, "避灾安置场所图层")
     dem = as_points(demand, "需求点图层")
-    p_loc = [located(sh, "避灾安置场所")[1], located(dem, "需求点")[1]] if network is not None else []
+    p_loc: list[pd.DataFrame] = []
     if network is not None:  # travel times on the network need a location; a cost table does not
-        sh, dem = located(sh, "避灾安置场所")[0], located(dem, "需求点")[0]
+        (sh, p_a), (dem, p_b) = located(sh, "避灾安置场所"), located(dem, "需求点")
+        p_loc = [p_a, p_b]
     persons, p_p = numeric_column(dem, persons_col, "需求点")
     # capacity
     cap = pd.Series(np.nan, index=sh.index)
