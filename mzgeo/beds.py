@@ -32,6 +32,7 @@ from ._results import (
     check_crs,
     check_frame,
     concat_problems,
+    located,
     make_problems,
     numeric_column,
     source_notes,
@@ -637,6 +638,10 @@ def accessibility(
     check_crs(("供给设施图层", supply), ("需求点图层", demand), ("行政区图层", units))
     sup = as_points(supply, "供给设施图层")
     dem = as_points(demand, "需求点图层")
+    p_loc: list[pd.DataFrame] = []
+    if network is not None:  # travel times on the network need a location; a cost table does not
+        (sup, p_a), (dem, p_b) = located(sup, "供给设施"), located(dem, "需求点")
+        p_loc = [p_a, p_b]
     s_vals, p_s = numeric_column(sup, supply_col, "供给设施")
     d_vals, p_d = numeric_column(dem, demand_col, "需求点")
     params: dict[str, Any] = {
@@ -691,7 +696,7 @@ def accessibility(
         f"{t_max:g} 分钟内没有需求点可达，其供给未计入任何需求点",
         names=sup["name"][no_demand] if "name" in sup.columns else None,
     )
-    problems = concat_problems([p_s, p_d, p_nd])
+    problems = concat_problems([*p_loc, p_s, p_d, p_nd])
     warn_problems(problems)
     params["n_demand"] = len(dem)
     params["n_supply"] = len(sup)

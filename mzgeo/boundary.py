@@ -25,9 +25,14 @@ Naming
     the smaller code (numeric order when codes are digits). When both sides share the
     short name, both take two characters (吴江吴兴线). When two lines would get the same
     name, the side(s) that differ between them take two characters, then their whole
-    short name, and as a last resort the names are numbered （1）（2）; a line with an
-    ``outer`` unit gives way to a line of the area. An override table fixes any name (and
-    may carry the GB/T 17796 line code).
+    short name, and as a last resort the names are numbered （1）（2）. In a collision a
+    line inside one parent unit (both codes under the same city, read from the GB/T 2260
+    code) keeps its name before a line across parents, and a line of the area before a line
+    with an ``outer`` unit: the lines inside a city keep their names whether or not the
+    neighbours are passed in the same call. ``name_note`` says why a name is longer. An
+    override table fixes any name (and may carry the GB/T 17796 line code). Tri-junctions
+    abbreviate each unit as its lines do (the longest form among the junction's lines), and
+    units still sharing an abbreviation take one character more (吴中吴江吴兴三交点).
 Chainage direction
     Lines from :func:`boundary_lines` run west → east when their east–west extent is at
     least their north–south extent, otherwise north → south; a closed line (an enclave)
@@ -90,7 +95,10 @@ logger = logging.getLogger("mzgeo")
 STATUSES: tuple[str, ...] = _bs.STATUSES
 
 #: The naming rule, as printed in outputs.
-NAMING_RULE = "两侧简称（去掉市/区/县/镇/乡/街道等后缀取首字）按区划代码从小到大连接加“线”；重名时不同的一侧取两字"
+NAMING_RULE = (
+    "两侧简称（去掉市/区/县/镇/乡/街道等后缀取首字）按区划代码从小到大连接加“线”；重名时不同的一侧取两字，"
+    "同一上级区划内部的界线、本区域内的界线优先保留原名；三交点用与界线相同的简称，简称相同的取两字"
+)
 
 #: The chainage direction rule, as printed in outputs.
 CHAINAGE_RULE = "东西走向的界线自西向东、南北走向的界线自北向南"
@@ -113,12 +121,14 @@ class BoundaryLines:
         ``length_m`` (m), ``n_parts`` (1 unless the shared boundary is discontinuous
         beyond the tolerance, then a MultiLineString), ``junctions`` (names of the
         tri-junctions at its ends, "、"-joined), ``name_rule`` (简称规则 / 重名加字 /
-        指定名称), ``line_code`` (only when the override table gives codes), geometry
+        指定名称), ``name_note`` (why the name is longer than the plain rule, empty when it
+        is not), ``line_code`` (only when the override table gives codes), geometry
         (LineString oriented by :data:`CHAINAGE_RULE`).
     junctions : geopandas.GeoDataFrame
         Tri-junctions (三交点, points where ≥ 3 units meet): ``junction_name``
         (e.g. 吴南德三交点), ``n_units``, ``unit_codes``, ``unit_names``, ``line_names``,
-        ``spread_m`` (m, how far apart the line ends were: 0 on clean topology), geometry.
+        ``spread_m`` (m, how far apart the line ends were: 0 on clean topology), ``name_note``
+        (which units take a longer abbreviation, as in the line names), geometry.
     gaps : geopandas.GeoDataFrame
         Gaps (缝隙) and overlaps (重叠) between the two sides' polygons, one row per piece:
         ``kind``, ``line_name``, the sides, ``sliver_area_m2`` (m²), ``sliver_width_m`` (m, mean width
@@ -602,21 +612,21 @@ def boundary_lines(
         geometry=gpd.GeoSeries(g, crs=units.crs),
         crs=units.crs,
     )
-    lname, rule, lcode = _bl.name_lines(
+    lname, rule, lcode, naming = _bl.name_lines(
         lines["side_a_name"], lines["side_b_name"], lines["side_a_code"], lines["side_b_code"], ov,
         pd.Series(shorts.to_numpy()[a]), pd.Series(shorts.to_numpy()[b]),
         allu["is_outer"].to_numpy()[a] | allu["is_outer"].to_numpy()[b],
     )
     lines["line_name"] = lname
     lines["name_rule"] = rule
+    lines["name_note"] = naming["name_note"]
     lines["length_m"] = np.round(shapely.length(lines.geometry.values), 6) if len(lines) else np.array([], float)
     lines["n_parts"] = shapely.get_num_geometries(lines.geometry.values).astype("int64")
     if lines.empty:
         lines["length_m"] = lines["length_m"].astype("float64")
-    given = _bl._given(shorts, len(allu))
-    short = {c: g or _bl.short_name(n) for c, n, g in zip(codes, names, given, strict=True)}
+    given = dict(zip(codes, _bl._given(shorts, len(allu)), strict=True))
     full = dict(zip(codes, names, strict=True))
-    junctions, per_line = _bl.junctions(lines, tol, short, full)
+    junctions, per_line = _bl.junctions(lines, tol, given, full, naming)
     lines["junctions"] = per_line
     columns = list(_bl.LINE_COLUMNS)
     if lcode.notna().any():

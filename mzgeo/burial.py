@@ -30,6 +30,7 @@ from ._results import (
     check_crs,
     check_frame,
     concat_problems,
+    located,
     make_problems,
     source_notes,
     warn_problems,
@@ -200,6 +201,9 @@ def cemetery_coverage(
         sel = tree.leaves
     cem = as_points(cemeteries, "公墓图层")
     probs = []
+    if network is not None:  # travel times on the network need a location; a cost table does not
+        cem, p_loc = located(cem, "公墓")
+        probs.append(p_loc)
     if "cemetery_type" in cem.columns:
         ctype = _cemetery_types(cem)
     else:
@@ -245,6 +249,9 @@ def cemetery_coverage(
     else:
         check_frame(demand, "需求点图层", geometry=False)
         dem = as_points(demand, "需求点图层")
+        if network is not None:
+            dem, p_loc = located(dem, "需求点")
+            probs.append(p_loc)
         da, p_da = tree.assign(dem, prefer="code", layer="需求点")
         probs.append(p_da)
         d_unit = da["unit"].map(anc).astype("object")
@@ -424,6 +431,8 @@ def _collect_lines(lines: Any, class_col: str | None, buffers: Mapping[str, floa
     for key, g in _layers_of(lines, "lines"):  # a few layers
         check_frame(g, f"线状图层 {key or ''}".strip(), geometry=True)
         kind = g.attrs.get("mzgeo_kind")
+        g, p_geom = located(g, f"线状图层 {key or ''}".strip())  # a line without geometry cannot be buffered
+        probs.append(p_geom)
         col = class_col if class_col and class_col in g.columns else next((c for c in _CLASS_COLS if c in g.columns), None)
         default = _default_class(key, kind, col, buffers)
         if col is not None:
@@ -456,12 +465,15 @@ def _collect_lines(lines: Any, class_col: str | None, buffers: Mapping[str, floa
     return allg, concat_problems(probs)
 
 
-def _collect_zones(zones: Any, type_col: str) -> Any:
+def _collect_zones(zones: Any, type_col: str) -> tuple[Any, pd.DataFrame]:
     import geopandas as gpd
 
     parts = []
+    probs = []
     for key, g in _layers_of(zones, "zones"):
         check_frame(g, f"区域图层 {key or ''}".strip(), geometry=True)
+        g, p_geom = located(g, f"区域图层 {key or ''}".strip())  # a zone without geometry cannot be checked
+        probs.append(p_geom)
         if type_col in g.columns:
             zt = g[type_col].astype("str").str.strip()
             zt = zt.mask(zt.isin(["", "nan", "None", "<NA>"]), key or "禁葬区")
@@ -473,9 +485,9 @@ def _collect_zones(zones: Any, type_col: str) -> Any:
         parts.append(gpd.GeoDataFrame({"feature_class": zt.to_numpy(), "feature_name": names.to_numpy()},
                                       geometry=g.geometry.to_numpy(), crs=g.crs))
     if not parts:
-        return None
+        return None, concat_problems(probs)
     allg = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=parts[0].crs)
-    return allg[allg.geometry.notna() & ~allg.geometry.is_empty].reset_index(drop=True)
+    return allg[allg.geometry.notna() & ~allg.geometry.is_empty].reset_index(drop=True), concat_problems(probs)
 
 
 def _zone_group(zone_type: pd.Series) -> np.ndarray:
@@ -557,8 +569,9 @@ def burial_zone_check(
         raise InputError(msg)
     check_frame(points, "坟墓/点位图层", geometry=True)
     line_gdf, p_l = _collect_lines(lines, line_class_col, buf)
-    zone_gdf = _collect_zones(zones, zone_type_col)
+    zone_gdf, p_z = _collect_zones(zones, zone_type_col)
     check_crs(("坟墓/点位图层", points), ("线状图层", line_gdf), ("区域图层", zone_gdf), ("行政区图层", units))
+    points, p_loc = located(points, "坟墓/点位")  # a point without a location cannot be checked
     pts_geom = points.geometry.to_numpy()
     n = len(points)
     rows = []
@@ -607,7 +620,7 @@ def burial_zone_check(
         points["name"].astype("str") if "name" in points.columns else pd.Series(points.index.astype("str"), index=points.index))
     village = points[village_col].astype("object") if village_col in points.columns else pd.Series(None, index=points.index, dtype="object")
     unit_code = norm_codes(points["unit_code"]).astype("object") if "unit_code" in points.columns else pd.Series(None, index=points.index, dtype="object")
-    probs = [p_l]
+    probs = [p_loc, p_l, p_z]
     if units is not None:
         tree = UnitTree(units)
         pa, p_u = tree.assign(as_points(points, "坟墓/点位图层"), prefer="spatial", layer="坟墓/点位")

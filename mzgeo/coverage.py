@@ -28,6 +28,7 @@ from ._results import (
     check_crs,
     check_frame,
     concat_problems,
+    located,
     make_problems,
     numeric_column,
     parse_minutes,
@@ -450,6 +451,10 @@ def coverage(
     lv = normalise_level(level)
     fac = as_points(facilities, "设施图层")
     dem = as_points(demand, "需求点图层")
+    p_loc: list[pd.DataFrame] = []
+    if network is not None:  # travel times on the network need a location; a cost table does not
+        (fac, p_a), (dem, p_b) = located(fac, "设施"), located(dem, "需求点")
+        p_loc = [p_a, p_b]
     dvals, p_w = _weights(dem, weight, "需求点")
     capacity = None
     cap_col = capacity_col if capacity_col is not None else ("capacity" if "capacity" in fac.columns else None)
@@ -469,9 +474,16 @@ def coverage(
     pts["route_status"] = near["route_status"].to_numpy()
     pts = attach_geometry(pts, dem)
     n_unreach = int(pts["minutes"].isna().sum())
+    p_unreach = None
     if n_unreach and len(fac):
         logger.info("%d 个需求点无法到达任何设施（不在路网上、路网不连通或成本表无记录）", n_unreach)
-    problems = concat_problems([p_w, p_cap])
+        no = pts["minutes"].isna().to_numpy()
+        p_unreach = make_problems(
+            "unreachable", "需求点", pts.index[no],
+            ("无法到达任何设施（" + pts["route_status"][no].astype("str") + "），出行时间为空，计为未覆盖").to_numpy(),
+            names=pts["name"][no] if "name" in pts.columns else None,
+        )
+    problems = concat_problems([*p_loc, p_w, p_cap, p_unreach])
     warn_problems(problems)
     params: dict[str, Any] = {
         "rule": f"出行时间 ≤ {thresholds[-1]:g} 分钟视为覆盖（最近设施）",
@@ -791,6 +803,10 @@ def daycare_coverage(
     check_crs(("照料中心图层", daycare), ("村社区图层", villages), ("行政区图层", units))
     dc = as_points(daycare, "照料中心图层")
     vill = as_points(villages, "村社区图层")
+    p_loc: list[pd.DataFrame] = []
+    if network is not None:  # travel times on the network need a location; a cost table does not
+        (dc, p_a), (vill, p_b) = located(dc, "照料中心"), located(vill, "村社区")
+        p_loc = [p_a, p_b]
     if weight is not None and weight not in vill.columns:
         logger.info("村社区图层没有 %s 列，按村社区个数计", weight)
         weight = None
@@ -833,7 +849,7 @@ def daycare_coverage(
     centres["n_points"] = load["n_points"].to_numpy(dtype="int64")
     centres["load"] = load["load"].to_numpy(dtype="float64")
     centres = attach_geometry(centres, dc)
-    problems = concat_problems([p_w, p_u, p_m])
+    problems = concat_problems([*p_loc, p_w, p_u, p_m])
     warn_problems(problems)
     params = {
         "rule": f"每个村（社区）一处照料中心；老年人步行可达：城镇社区 ≤ {mu:g} 分钟，农村 ≤ {mr:g} 分钟",

@@ -17,6 +17,8 @@ Offline
     icon font, no image file) and refuses anything that would load from another host. With
     ``basemap=None`` (the default) the file makes no request at all; with a tiled basemap
     the tiles are the only requests (and stay blank on an intranet without access).
+    The same holds inline in a notebook: maps made here are ``OfflineMap`` (a
+    ``folium.Map``) whose ``_repr_html_`` shows that offline page in the cell's iframe.
 
 Safety
     Every user string (names, addresses, remarks, titles, legend entries, layer names) is
@@ -73,7 +75,7 @@ from ._maps_layer import (
     finalise,
     state_of,
 )
-from ._maps_render import external_resources, render_html
+from ._maps_render import OfflineMap, external_resources, render_html
 from ._maps_style import (
     COLUMN_UNITS,
     FINDING_FLAGGED,
@@ -369,7 +371,7 @@ def base_map(
     tiles, hosts, credit = _tile_layers(key, tianditu_key)
     st = MapState(basemap=key, gcj02=key == "amap", tile_hosts=hosts, title=title, caption=caption,
                   basemap_credit=credit)
-    m = folium.Map(location=[30.87, 120.09], zoom_start=10, tiles=None, control_scale=False)
+    m = OfflineMap(location=[30.87, 120.09], zoom_start=10, tiles=None, control_scale=False)
     m.options["max_zoom"] = 18
     attach(m, st)
     for t in tiles:

@@ -26,6 +26,7 @@ __all__ = [
     "LABELS",
     "PARAM_LABELS",
     "label",
+    "number_format",
     "params_frame",
     "to_chinese",
     "write_excel",
@@ -199,6 +200,7 @@ LABELS: dict[str, str] = {
     "n_parts": "段数",
     "junctions": "三交点",
     "name_rule": "命名方式",
+    "name_note": "命名说明",
     "line_code": "界线代码",
     "junction_name": "三交点名称",
     "n_units": "交汇单元数（个）",
@@ -465,6 +467,104 @@ PARAM_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+#: Number formats of Excel cells, by kind of column (see :func:`number_format`).
+FORMATS: dict[str, str] = {
+    "percent": "0.0%",
+    "ratio": "0.00",
+    "minutes": "0.0",
+    "count": "#,##0",
+    "count_fraction": "#,##0.0",
+    "distance": "#,##0.0",
+    "km": "0.00",
+    "degrees": "0.000000",
+    "coordinate": "0.00",
+    "small": "0.0000",
+    "float": "0.00",
+}
+
+_PERCENT = {"utilisation", "load_ratio", "gap_share"}
+_COUNTS = {
+    "population", "elderly", "beds", "nursing_beds", "capacity", "persons", "sheltered", "shortfall",
+    "demand", "demand_total", "demand_covered", "demand_unreachable", "demand_no_access", "demand_assigned",
+    "demand_covered_cum", "demand_covered_optimal", "added_demand", "load", "load_covered", "supply",
+    "supply_within", "catchment_demand", "remaining", "remaining_reachable", "bed_gap", "beds_to_add",
+    "beds_existing", "beds_added", "beds_total", "beds_added_cum", "assigned", "nearest_load",
+    "persons_no_reach", "persons_within", "capacity_total", "min_capacity", "area_capacity", "used",
+    "own_centres", "minutes_saved", "person_minutes", "weight",
+}
+_DEGREES = {"lon", "lat", "measured_lon", "measured_lat"}
+_COORDS = {"x_m", "y_m", "measured_x", "measured_y"}
+_SMALL = {"accessible_per_person"}
+_PLAIN = {"code", "parent_code", "unit_code", "year_set", "year", "last_inspection", "next_inspection",
+          "overdue_years", "seq", "sequence", "rank", "cluster", "crossing_no", "feature_index", "type_code",
+          "item", "origin", "point", "site", "shelter", "facility", "n_parts", "n_units"}
+_KEY_OF_LABEL: dict[str, str] = {}
+
+
+def number_format(column: str, values: pd.Series | None = None) -> str | None:
+    """Excel number format of a column, chosen by its English key (``None`` = General).
+
+    Shares (``share_*``, ``*_share``, ``*_pct``, ``utilisation``, ``load_ratio``) as ``0.0%``;
+    per-1,000 ratios (``*per_1000*``) as ``0.00``; minutes (``*minutes*``) as ``0.0``; counts
+    (``n_*``, population, beds, capacity, demand...) as ``#,##0`` (``#,##0.0`` when some value
+    has a fraction); distances in metres (``*_m``) and areas (``*_m2``) as ``#,##0.0``;
+    kilometres as ``0.00``; degrees as ``0.000000``; codes, years and sequence numbers as
+    General; any other decimal column as ``0.00``. Columns that are not numbers get ``None``.
+
+    Parameters
+    ----------
+    column : str
+        English column key (a Chinese header of :data:`LABELS` is mapped back to its key).
+    values : pandas.Series, optional
+        The column, to check its type (numbers only) and whether counts have fractions.
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> number_format("share_covered"), number_format("beds_per_1000"), number_format("mean_minutes")
+    ('0.0%', '0.00', '0.0')
+    """
+    if not _KEY_OF_LABEL:
+        for key, text in LABELS.items():
+            _KEY_OF_LABEL.setdefault(text, key)
+    key = _KEY_OF_LABEL.get(str(column), str(column))
+    is_float = True
+    if values is not None:
+        if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+            return None
+        is_float = pd.api.types.is_float_dtype(values)
+    if key in _PLAIN or key.endswith("_code") or key.endswith("_id"):
+        return None
+    if key in _PERCENT or key.startswith("share_") or key.endswith("_share") or "pct" in key \
+            or key.endswith("_share_target") or key.startswith("share"):
+        return FORMATS["percent"]
+    if "per_1000" in key:
+        return FORMATS["ratio"]
+    if key in _SMALL:
+        return FORMATS["small"]
+    if key in _COUNTS or key.startswith("n_"):
+        if values is not None and is_float:
+            v = values.to_numpy(dtype="float64", na_value=np.nan)
+            v = v[np.isfinite(v)]
+            if len(v) and not np.allclose(v, np.round(v)):
+                return FORMATS["count_fraction"]
+        return FORMATS["count"]
+    if "minutes" in key:
+        return FORMATS["minutes"]
+    if key in _DEGREES:
+        return FORMATS["degrees"]
+    if key in _COORDS:
+        return FORMATS["coordinate"]
+    if key.endswith("_km"):
+        return FORMATS["km"]
+    if key.endswith("_m") or key.endswith("_m2"):
+        return FORMATS["distance"]
+    return FORMATS["float"] if is_float else None
+
+
 def label(column: str) -> str:
     """Chinese header of a column (the column itself when no label is known)."""
     return LABELS.get(column, column)
@@ -621,6 +721,16 @@ def write_excel(
         ws.append(headers)
         for row in table.itertuples(index=False, name=None):
             ws.append([_cell_value(v) for v in row])
+        if name != "参数":
+            src = pd.DataFrame(df)
+            keys = [c for c in src.columns if c != "geometry"] if chinese else list(table.columns)
+            for i, key in enumerate(keys[: len(headers)], start=1):
+                fmt = number_format(str(key), src[key] if key in src.columns else table.iloc[:, i - 1])
+                if fmt is None:
+                    continue
+                for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+                    if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
+                        cell.number_format = fmt
         # neutralise formulas: any string cell starting with '=' must stay text
         for row in ws.iter_rows(min_row=1):
             for cell in row:

@@ -28,6 +28,7 @@ from ._results import (
     check_crs,
     check_frame,
     concat_problems,
+    located,
     make_problems,
     numeric_column,
     source_notes,
@@ -382,11 +383,15 @@ def shelter_adequacy(
     check_crs(("避灾安置场所图层", shelters), ("需求点图层", demand), ("行政区图层", units))
     sh = as_points(shelters, "避灾安置场所图层")
     dem = as_points(demand, "需求点图层")
+    p_loc: list[pd.DataFrame] = []
+    if network is not None:  # travel times on the network need a location; a cost table does not
+        (sh, p_a), (dem, p_b) = located(sh, "避灾安置场所"), located(dem, "需求点")
+        p_loc = [p_a, p_b]
     persons, p_p = numeric_column(dem, persons_col, "需求点")
     # capacity
     cap = pd.Series(np.nan, index=sh.index)
     src = pd.Series("缺失", index=sh.index, dtype="object")
-    probs = [p_p]
+    probs = [*p_loc, p_p]
     if capacity_col in sh.columns:
         c = pd.to_numeric(sh[capacity_col], errors="coerce").astype("float64")
         if (c < 0).any():

@@ -79,7 +79,7 @@ def test_clean_lines_exact_lengths_and_junction(three):
     assert res.gaps.empty
     assert list(res.lines.columns) == [
         "line_name", "side_a_name", "side_a_code", "side_b_name", "side_b_code", "length_m", "n_parts",
-        "junctions", "name_rule", "geometry"]
+        "junctions", "name_rule", "name_note", "geometry"]
 
 
 def test_orientation_rule(three):
@@ -580,3 +580,92 @@ def test_read_back_bad_coordinates(checklist, tmp_path):
     assert ("out_of_range", 5) in codes and ("bad_status", 6) in codes and ("out_of_range", 7) in codes
     assert set(res.repairs["marker_id"]) == {"00010011", "00010041"}
     assert res.repairs.set_index("marker_id").loc["00010011", "action"].startswith("补设")
+
+
+# --- names stay unambiguous and stable (issue 11) -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_counties():
+    return mzgeo.load_demo().units_county
+
+
+def _huzhou_names(res, huzhou_codes):
+    lines = res.lines[res.lines["side_a_code"].isin(huzhou_codes) & res.lines["side_b_code"].isin(huzhou_codes)]
+    inside = res.junctions["unit_codes"].str.split("、").map(lambda c: set(c) <= set(huzhou_codes))
+    return (
+        dict(zip(lines["side_a_code"] + "-" + lines["side_b_code"], lines["line_name"], strict=True)),
+        dict(zip(res.junctions.loc[inside, "unit_codes"], res.junctions.loc[inside, "junction_name"], strict=True)),
+    )
+
+
+def test_huzhou_names_do_not_depend_on_the_neighbours_passed(demo_counties):
+    """Real county polygons: Huzhou alone, with ``outer`` neighbours, or all counties as units."""
+    u = demo_counties
+    hz = u.loc[u["in_huzhou"], "code"].tolist()
+    alone = mzgeo.boundary_lines(u[u["in_huzhou"]])
+    with_outer = mzgeo.boundary_lines(u[u["in_huzhou"]], outer=u[~u["in_huzhou"]])
+    together = mzgeo.boundary_lines(u)
+    ref_lines, ref_junctions = _huzhou_names(alone, hz)
+    assert set(ref_lines.values()) == {"吴南线", "吴德线", "吴长线", "吴安线", "南德线", "德安线", "长安线"}
+    assert set(ref_junctions.values()) == {"吴南德三交点", "吴德安三交点", "吴长安三交点"}
+    for res in (with_outer, together):
+        lines, junctions = _huzhou_names(res, hz)
+        assert lines == ref_lines
+        assert junctions == ref_junctions
+        assert res.lines["line_name"].is_unique and res.junctions["junction_name"].is_unique
+        inside = res.lines["side_a_code"].isin(hz) & res.lines["side_b_code"].isin(hz)
+        assert (res.lines.loc[inside, "name_note"] == "").all()
+    # the cross-city line that would also be 吴南线 gives way, and says why
+    by = together.lines.set_index("line_name")
+    assert by.loc["吴江南线", ["side_a_name", "side_b_name"]].tolist() == ["吴江区", "南浔区"]
+    assert "吴南线" in by.loc["吴江南线", "name_note"] and "同一上级区划内部" in by.loc["吴江南线", "name_note"]
+    assert "本区域内" in with_outer.lines.set_index("line_name").loc["吴江南线", "name_note"]
+
+
+def _splits(stem, bases):
+    """Every way of reading ``stem`` as one prefix of each base name in turn."""
+    if not bases:
+        return [[]] if stem == "" else []
+    out = []
+    for k in range(1, len(bases[0]) + 1):
+        if stem.startswith(bases[0][:k]):
+            out += [[bases[0][:k], *rest] for rest in _splits(stem[k:], bases[1:])]
+    return out
+
+
+def test_junction_names_use_the_disambiguated_abbreviations(demo_counties):
+    u = demo_counties
+    for res in (mzgeo.boundary_lines(u[u["in_huzhou"]], outer=u[~u["in_huzhou"]]), mzgeo.boundary_lines(u)):
+        names = res.junctions.set_index("unit_codes")["junction_name"]
+        assert names["320506、320509、330502"] == "吴中吴江吴兴三交点"
+        assert names["320506、330502、330522"] == "吴中吴兴长三交点"
+        assert names["320509、330502、330503"] == "吴江吴兴南三交点"
+        assert not names.str.contains("吴吴").any()
+        # no junction repeats an abbreviation: split each name back into its units' abbreviations
+        for codes, jname in names.items():
+            row = res.junctions.set_index("unit_codes").loc[codes]
+            units = row["unit_names"].split("、")
+            stem = jname.removesuffix("三交点")
+            assert any(len(set(p)) == len(p) for p in _splits(stem, [bd._bl.base_name(n) for n in units])), jname
+        note = res.junctions.set_index("junction_name").loc["吴中吴江吴兴三交点", "name_note"]
+        assert "吴中" in note and "吴江" in note and "吴兴" in note
+
+
+def test_parent_code_rule():
+    assert bd._bl.parent_code("330502") == "3305"
+    assert bd._bl.parent_code("330500") == "33"
+    assert bd._bl.parent_code("330000") is None
+    assert bd._bl.parent_code("330502001") == "330502"
+    assert bd._bl.parent_code("330502001001") == "330502001"
+    assert bd._bl.parent_code("X1") is None
+
+
+def test_same_units_meeting_twice_get_numbered_junctions():
+    """A 3-unit ring: A | B side by side, both inside C's frame — A, B, C meet at two points."""
+    c = Polygon([(-100, -100), (2100, -100), (2100, 1100), (-100, 1100)], [[(0, 0), (2000, 0), (2000, 1000), (0, 1000)]])
+    units = frame(["330502", "330503", "330521"], ["吴兴区", "南浔区", "德清县"],
+                  [box(0, 0, 1000, 1000), box(1000, 0, 2000, 1000), c])
+    j = mzgeo.boundary_lines(units).junctions
+    assert sorted(j["junction_name"]) == ["吴南德三交点（1）", "吴南德三交点（2）"]
+    assert j["name_note"].str.contains("多处").all()

@@ -229,7 +229,10 @@ def test_weight_none_counts_points(facilities, demand, cost):
 
 def test_absent_pairs_are_unreachable(facilities, demand, cost, units):
     partial = cost[~cost["origin"].isin([7, 8])]
-    res = coverage(None, facilities, demand, 20, cost=partial, units=units)
+    with pytest.warns(DataWarning, match="无法到达任何设施"):
+        res = coverage(None, facilities, demand, 20, cost=partial, units=units)
+    unreach = res.problems[res.problems["problem"] == "unreachable"]
+    assert unreach["item"].tolist() == [7, 8] and unreach["name"].tolist() == ["村7", "村8"]
     assert res.points.loc[[7, 8], "minutes"].isna().all()
     assert res.points.loc[[7, 8], "facility"].isna().all()
     tab = res.by_unit().set_index("code")

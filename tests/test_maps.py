@@ -577,3 +577,40 @@ def test_boundary_accepts_result_objects_with_gaps_and_stretches() -> None:
     assert [f["properties"]["s"] for f in marker_fc["features"]] == ["ok", "bad"]
     line_fc, line_opt = next((fc, opt) for fc, opt in layers if "L0" in opt["styles"])
     assert line_opt["fields"] == ["一侧", "另一侧", "长度（m）"]
+
+
+# --- inline notebook display (issue 11) ------------------------------------------------------------
+def _srcdoc(cell: str) -> str:
+    import html as _h
+
+    mt = re.search(r'<iframe srcdoc="([^"]*)"', cell)
+    assert mt, cell[:200]
+    return _h.unescape(mt.group(1))
+
+
+@pytest.mark.parametrize("cluster", [False, True])
+def test_notebook_display_is_offline(cluster: bool) -> None:
+    m = _full_map(cluster=cluster)
+    assert isinstance(m, folium.Map)  # still a folium map for every folium call
+    cell = m._repr_html_()
+    # the cell itself loads nothing, and neither does the page inside its iframe
+    assert [u for u in _requested_urls(cell) if _is_remote(u)] == []
+    page = _srcdoc(cell)
+    assert [u for u in _requested_urls(page) if _is_remote(u)] == []
+    for cdn in ("jsdelivr", "cdnjs", "code.jquery", "bootstrapcdn", "fontawesome", "unpkg"):
+        assert cdn not in page
+    assert 't.version="1.9.3"' in page and "L.map(" in page
+    assert ("L.MarkerClusterGroup" in page) is cluster
+    # the same layers as the offline file
+    assert len(_layers(page)) == len(_layers(maps.to_html(m, offline=True))) > 5
+    # folium's own display of the same kind of map loads Leaflet from a CDN (what this replaces)
+    plain = folium.Map()._repr_html_()
+    assert any(_is_remote(u) for u in _requested_urls(_srcdoc(plain)))
+
+
+def test_notebook_display_falls_back_when_offline_is_impossible(caplog) -> None:
+    m = maps.base_map(_units())
+    folium.Marker([LAT, LON], icon=folium.Icon()).add_to(m)  # needs Font Awesome from a CDN
+    with caplog.at_level("WARNING", logger="mzgeo"):
+        cell = m._repr_html_()
+    assert "<iframe" in cell and "无法离线显示" in caplog.text

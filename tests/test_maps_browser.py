@@ -157,3 +157,22 @@ def test_blocked_network_is_really_blocked(ctx: Any, tmp_path: Path) -> None:
         page.goto(page_path.as_uri(), wait_until="load")
         assert log.outgoing() == ["https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"]
         assert log.blocked and log.failed
+
+
+def test_notebook_cell_output_renders_offline(ctx: Any, tmp_path: Path) -> None:
+    """A page holding what a notebook cell shows (``_repr_html_``) draws the map with the network blocked."""
+    cell = _demo_map(cluster=False)._repr_html_()
+    path = tmp_path / "notebook_cell.html"
+    path.write_text(f'<html><head><meta charset="utf-8"></head><body><div style="width:900px">{cell}</div>'
+                    "</body></html>", encoding="utf-8")
+    with _browser.offline_page(ctx) as (page, log):
+        page.goto(path.as_uri(), wait_until="load")
+        frame = page.frame_locator("iframe")
+        frame.locator(".leaflet-marker-icon").first.wait_for(timeout=10_000)
+        assert frame.locator(".leaflet-marker-icon").count() == 7
+        assert frame.locator("path.leaflet-interactive").count() == 6
+        assert "浏览器测试地图" in frame.locator(".mzgeo-title").inner_text()
+        inner = page.frames[1]
+        assert inner.evaluate("typeof L") == "object" and inner.evaluate("L.version") == "1.9.3"
+        assert log.outgoing() == [] and log.blocked == [] and log.failed == []
+        assert log.page_errors == [] and log.console_errors == []
