@@ -24,7 +24,7 @@ __all__: list[str] = []
 log = logging.getLogger("mzgeo")
 
 #: Version of the on-disk cache layout; bump when the arrays stored change.
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 
 
 # --- splitting lines at nodes -------------------------------------------------------------
