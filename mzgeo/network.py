@@ -827,9 +827,13 @@ class Network:
     @classmethod
     def _from_directed_edges(
         cls, x, y, u, v, geoms, secs, attrs, *, crs, directed, mode, speeds_kph, walk_speed_mps, params,
-        lengths=None,
+        lengths=None, walk_classes=True,
     ) -> Network:
-        """Shared core of the networkx and OSM constructors: edges → segments."""
+        """Shared core of the networkx and OSM constructors: edges → segments.
+
+        ``walk_classes=False`` keeps every edge in ``walk`` mode (the OSM readers have
+        already applied the walking rules, sidewalks and ``foot`` tags included).
+        """
         src_crs = pyproj.CRS.from_user_input(crs)
         missing = np.array([g is None for g in geoms], bool) if len(geoms) else np.zeros(0, bool)
         geoms = geoms.copy()
@@ -867,7 +871,7 @@ class Network:
         elif mode == "walk":
             walk = _walk_speed(walk_speed_mps)
             params.update(walk_speed_mps=walk, no_walk_classes=list(settings.no_walk_classes))
-            keep = ~np.isin(cls_.astype(str), list(settings.no_walk_classes))
+            keep = ~np.isin(cls_.astype(str), list(settings.no_walk_classes)) if walk_classes else True
             fwd = np.where(keep, length / walk, np.inf)
             bwd = fwd.copy()
         else:
@@ -972,7 +976,7 @@ class Network:
             raise NetworkError(msg)
         net = cls._from_directed_edges(
             x, y, u, v, geoms, None, attrs, crs=4326, directed=directed, mode=mode,
-            speeds_kph=speeds_kph, walk_speed_mps=walk_speed_mps, params=params,
+            speeds_kph=speeds_kph, walk_speed_mps=walk_speed_mps, params=params, walk_classes=False,
         )
         if len(cuts):
             tr = pyproj.Transformer.from_crs(4326, net.crs, always_xy=True)
