@@ -2410,7 +2410,8 @@ def _node_lines(parts: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[tuple[s
     ins_p += [Pi[ti], Pj[uj]]
     own = (seg_line[i] == seg_line[j]) & (ti | uj)
     if own.any():
-        fixes.append(("self_crossing", np.where(ti[own][:, None], Pi[own], Pj[own])))
+        # one row per place (a line passing through its own vertex meets two pieces there)
+        fixes.append(("self_crossing", np.unique(np.where(ti[own][:, None], Pi[own], Pj[own]), axis=0)))
     piece = np.concatenate(ins_seg)
     if len(piece) == 0:
         return parts, src, fixes
