@@ -749,7 +749,9 @@ class Network:
 
         Nodes need ``x`` and ``y`` attributes; edges may carry a ``geometry`` (LineString
         from ``u`` to ``v``; default a straight line). A directed edge and its reverse
-        with the same geometry become one two-way segment.
+        with the same geometry become one two-way segment; for a self-loop (``u == v``,
+        e.g. an OSMnx ring road) the reverse is the loop with its geometry reversed, so a
+        two-way ring stays two-way.
 
         Parameters
         ----------
@@ -912,20 +914,39 @@ class Network:
     ) -> Network:
         """Build a network from an OpenStreetMap file.
 
-        ``.osm`` and ``.osm.bz2`` (XML) are read with OSMnx's ``graph_from_xml``; ``.osm.pbf``
-        (the regional extracts planners download) with pyosmium. Only ways tagged
-        ``highway`` are used. Speeds come from mzgeo's own table (``settings.drive_speed_kph``
-        updated by ``speeds_kph``, OSM ``maxspeed`` used where it is a number), never from
-        values imputed from other roads.
+        ``.osm``, ``.osm.bz2`` (XML) and ``.osm.pbf`` (the regional extracts planners
+        download) are all read with pyosmium (libosmium) and go through the same rules, so
+        the same data as XML or PBF gives the same network. Only ways tagged ``highway``
+        are used. Speeds come from mzgeo's own table (``settings.drive_speed_kph`` updated
+        by ``speeds_kph``, OSM ``maxspeed`` used where it is a number), never from values
+        imputed from other roads.
+
+        Rules (see :func:`_osm_keep` and :data:`OSM_ONEWAY`):
+
+        - A way that references a node missing from the file (a clipped extract) is cut
+          there; the pieces on either side stay, each cut is listed in
+          :attr:`build_report` (``cut_at_missing_node``, at the vertex next to the gap).
+        - A closed way (first node = last node: a ring road, a service loop) is one loop
+          segment, two-way unless a one-way rule applies (roundabouts stay one-way).
+        - ``drive``: ``highway`` in :data:`OSM_DRIVE`; access by the most specific of
+          ``motorcar``, ``motor_vehicle``, ``vehicle``, ``access`` (``no``/``private``
+          closes); one-way by :data:`OSM_ONEWAY` (``yes/true/1`` forward, ``-1/reverse``
+          backward, ``no/false/0`` two-way, ``reversible`` not routable) and
+          :data:`OSM_IMPLIED_ONEWAY` (``junction=roundabout|circular``, ``highway=
+          motorway|motorway_link`` one-way unless ``oneway=no``).
+        - ``walk``: every way both directions, except: ``foot=yes|designated|permissive``
+          always open; ``foot=no|private|use_sidepath`` or ``access=no|private`` closed;
+          a sidewalk tag (``sidewalk``/``sidewalk:both|left|right`` = ``yes|both|left|
+          right|separate``) opens a road whose class (``settings.no_walk_classes``:
+          motorways) or ``motorroad=yes`` would close it. ``trunk`` and ``trunk_link`` are
+          alike (open).
 
         Parameters
         ----------
         path : str or pathlib.Path
             The OSM file.
         mode : {"walk", "drive"}
-            ``walk``: every way except ``settings.no_walk_classes``, ``foot=no`` and
-            private ways, both directions. ``drive``: motor roads (:data:`OSM_DRIVE`),
-            ``oneway`` and roundabouts respected.
+            Travel mode (rules above).
         polygon : geopandas.GeoDataFrame, geopandas.GeoSeries or shapely geometry, optional
             Keep only the roads inside it (e.g. the city boundary); the clipping happens
             before the graph is built. A bare shapely geometry is read as lon/lat (EPSG:4326).
@@ -939,6 +960,14 @@ class Network:
         Returns
         -------
         Network
+            With ``params["build_fixes"]`` (counts) and :attr:`build_report`.
+
+        Raises
+        ------
+        InputError
+            Missing file, unknown extension, or a file libosmium cannot parse.
+        NetworkError
+            No usable road (for this mode, inside ``polygon``).
         """
         mode = _check_mode(mode)
         path = Path(path)
