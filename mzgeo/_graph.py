@@ -23,8 +23,9 @@ __all__: list[str] = []
 
 log = logging.getLogger("mzgeo")
 
-#: Version of the on-disk cache layout; bump when the arrays stored change.
-CACHE_VERSION = 3
+#: Version of the on-disk cache layout and build rules; bump when the arrays stored or the
+#: rules that build a network change (4: closed-way pairing, OSM rule table, road repairs).
+CACHE_VERSION = 4
 
 
 # --- splitting lines at nodes -------------------------------------------------------------

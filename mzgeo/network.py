@@ -52,7 +52,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from . import _graph, _isochrone, settings
 from ._errors import CRSError, DataWarning, InputError, NetworkError
 
-__all__ = ["SERVICE_AREA_CELL_M", "SNAP_STATUS", "Network", "ODMatrix"]
+__all__ = ["BUILD_FIXES", "SERVICE_AREA_CELL_M", "SNAP_STATUS", "Network", "ODMatrix"]
 
 log = logging.getLogger("mzgeo")
 
@@ -92,6 +92,14 @@ OSM_DRIVE = frozenset(
 OSM_NEVER = frozenset(
     {"proposed", "construction", "abandoned", "platform", "raceway", "bus_guideway", "razed", "disused"}
 )
+
+#: Kinds of repairs listed in :attr:`Network.build_report` (Chinese description).
+BUILD_FIXES = {
+    "self_crossing": "道路自身交叉处加节点 (a line crossing itself noded at the crossing)",
+    "dangle_snapped": "悬挂端点接到附近道路 (a dangling end joined to the road it stops short of)",
+    "overlap_noded": "共线重叠道路加节点 (collinear overlapping roads noded)",
+    "cut_at_missing_node": "OSM 路段引用了文件中没有的节点，在此截断 (OSM way cut at a node missing from the file)",
+}
 
 _EPS_M = 1e-6  # positions closer than this to a segment end are put on the end node (m)
 
@@ -193,6 +201,11 @@ class Network:
         used, noding options...
     n_nodes, n_edges, n_segments : int
         Nodes, directed edges (a two-way segment counts twice), physical segments.
+    build_report : pandas.DataFrame
+        What the constructor repaired in the input, one row per place: ``kind`` (one of
+        :data:`BUILD_FIXES`), ``x``, ``y`` (m, in :attr:`crs`) and ``moved_m`` (how far a
+        road end was moved, m; 0 where only a node was added). Counts per kind are in
+        ``params["build_fixes"]``. Empty when nothing was repaired.
     """
 
     def __init__(
@@ -211,10 +224,12 @@ class Network:
         name: np.ndarray | None = None,
         params: dict | None = None,
         merge_duplicates: bool = True,
+        build_report: pd.DataFrame | None = None,
     ) -> None:
         self.crs = pyproj.CRS.from_user_input(crs)
         self.mode = mode
         self.params = dict(params or {})
+        self.build_report = _build_report_frame() if build_report is None else build_report
         self._node_xy = np.ascontiguousarray(node_xy, dtype=np.float64).reshape(-1, 2)
         self._u = np.asarray(seg_u, dtype=np.int64)
         self._v = np.asarray(seg_v, dtype=np.int64)
@@ -256,11 +271,13 @@ class Network:
         in_grp[1:] |= same
         in_grp[:-1] |= same
         cand = np.sort(order[in_grp])
-        flip = self._u[cand] > self._v[cand]
         geoms = _graph.lines_from_offsets(*self._subset_coords(cand))
-        canon = np.where(flip, shapely.reverse(geoms), geoms)
+        g_fwd = shapely.to_wkb(geoms, hex=True)
+        g_rev = shapely.to_wkb(shapely.reverse(geoms), hex=True)
+        # drawn from the smaller end node; a closed loop from its smaller drawing (by WKB)
+        flip = (self._u[cand] > self._v[cand]) | ((self._u[cand] == self._v[cand]) & (g_rev < g_fwd))
         df = pd.DataFrame({
-            "a": a[cand], "b": b[cand], "g": shapely.to_wkb(canon, hex=True), "row": cand,
+            "a": a[cand], "b": b[cand], "g": np.where(flip, g_rev, g_fwd), "row": cand,
             "f": np.where(flip, self._bwd[cand], self._fwd[cand]),
             "r": np.where(flip, self._fwd[cand], self._bwd[cand]),
         })
@@ -270,7 +287,7 @@ class Network:
         df["rmin"] = grp["r"].transform("min")
         first = df[df["row"] == df["keep"]]
         rows = first["row"].to_numpy()
-        flip_k = self._u[rows] > self._v[rows]
+        flip_k = flip[np.searchsorted(cand, rows)]
         self._fwd = self._fwd.copy()
         self._bwd = self._bwd.copy()
         self._fwd[rows] = np.where(flip_k, first["rmin"], first["fmin"])
@@ -496,6 +513,7 @@ class Network:
         name_col: str | None = "name",
         node_crossings: bool = True,
         tolerance_m: float = 0.01,
+        snap_tolerance_m: float | None = None,
         speeds_kph: dict[str, float] | None = None,
         walk_speed_mps: float | None = None,
         cache: bool | None = None,
@@ -504,9 +522,17 @@ class Network:
 
         Lines are split into segments at every shared vertex and, with
         ``node_crossings=True``, at every crossing (a node is added where two lines cross
-        without a shared vertex). Bridges and tunnels cross other roads without meeting
-        them: set ``node_crossings=False`` to keep every crossing without a shared vertex
-        apart, or give ``bridge_col`` so that only the flagged lines stay apart.
+        without a shared vertex, also where a single line crosses itself). Bridges and
+        tunnels cross other roads without meeting them: set ``node_crossings=False`` to
+        keep every crossing without a shared vertex apart, or give ``bridge_col`` so that
+        only the flagged lines stay apart.
+
+        Drawing errors are repaired and listed in :attr:`Network.build_report`: a road end
+        that touches nothing and stops short of (or overshoots) another road by at most
+        ``snap_tolerance_m`` is moved onto that road, which is split there (two such ends
+        facing each other are joined; bridges receive ends only at their vertices);
+        collinear roads drawn over each other are noded where each one's ends lie on the
+        other (the shared stretch becomes one road); self-crossings are noded.
 
         Parameters
         ----------
@@ -537,6 +563,10 @@ class Network:
             Split lines where they cross without a shared vertex.
         tolerance_m : float
             Vertices closer than about this (m) are the same node.
+        snap_tolerance_m : float, optional
+            Largest gap (m) between a dangling road end and the road it is joined to;
+            default ``settings.snap_tolerance_m`` (1 m); 0 disables. Recorded in
+            ``params["snap_tolerance_m"]``.
         speeds_kph : dict, optional
             Speed (km/h) per road class, overriding ``settings.drive_speed_kph``.
         walk_speed_mps : float, optional
@@ -547,6 +577,8 @@ class Network:
         Returns
         -------
         Network
+            With :attr:`~Network.build_report` (repairs, one row per place) and
+            ``params["build_fixes"]`` (their counts per kind).
 
         Raises
         ------
@@ -580,6 +612,10 @@ class Network:
         name_col = name_col if name_col in cols else None
         walk = _walk_speed(walk_speed_mps)
         table = _speed_table(speeds_kph)
+        snap_m = float(settings.snap_tolerance_m if snap_tolerance_m is None else snap_tolerance_m)
+        if not (snap_m >= 0 and math.isfinite(snap_m)):
+            msg = f"snap_tolerance_m 必须是 ≥ 0 的数 (m)，收到 {snap_tolerance_m!r}"
+            raise InputError(msg)
         params: dict[str, Any] = {
             "mode": mode,
             "source": "lines",
@@ -589,6 +625,7 @@ class Network:
             "bridge_col": bridge_col,
             "node_crossings": bool(node_crossings),
             "tolerance_m": float(tolerance_m),
+            "snap_tolerance_m": snap_m,
         }
         if mode == "walk":
             params.update(walk_speed_mps=walk, no_walk_classes=list(settings.no_walk_classes))
@@ -609,7 +646,7 @@ class Network:
                 return net
         t0 = time.perf_counter()
         net = cls._build_from_lines(gdf, mode, class_col, speed_col, oneway_col, bridge_col, name_col,
-                                    node_crossings, tolerance_m, table, walk, params)
+                                    node_crossings, tolerance_m, snap_m, table, walk, params)
         log.info("from_lines: %s, %.2f s", net, time.perf_counter() - t0)
         if key is not None:
             net._to_cache(key)
@@ -618,7 +655,7 @@ class Network:
     @classmethod
     def _build_from_lines(
         cls, gdf, mode, class_col, speed_col, oneway_col, bridge_col, name_col, node_crossings,
-        tolerance_m, table, walk, params,
+        tolerance_m, snap_m, table, walk, params,
     ) -> Network:
         gdf = _to_metric_gdf(gdf)
         geoms = gdf.geometry.values
@@ -647,11 +684,21 @@ class Network:
             is_bridge = np.isin(_norm(gdf[bridge_col]), list(_TRUTHY))[part_row]
         else:
             is_bridge = np.zeros(len(parts), bool)
-        if node_crossings and (~is_bridge).sum() > 1:
+        parts, fixes = _snap_dangles(parts, snap_m, tolerance_m, ~is_bridge)
+        if node_crossings and (~is_bridge).any():
             sel = np.flatnonzero(~is_bridge)
-            noded, src = _node_lines(parts[sel])
+            noded, src, node_fixes = _node_lines(parts[sel])
             parts = np.concatenate([noded, parts[is_bridge]])
             part_row = np.concatenate([part_row[sel][src], part_row[is_bridge]])
+            fixes += [(kind, xy, np.zeros(len(xy))) for kind, xy in node_fixes]
+        report = _build_report_frame(
+            np.concatenate([np.full(len(xy), kind, dtype=object) for kind, xy, _ in fixes] or [np.zeros(0, object)]),
+            np.concatenate([xy for _, xy, _ in fixes] or [np.zeros((0, 2))]),
+            np.concatenate([m for _, _, m in fixes] or [np.zeros(0)]),
+        )
+        params["build_fixes"] = _fix_counts(report)
+        if len(report):
+            log.info("道路图层修复 (road layer repairs): %s", params["build_fixes"])
         coords, line_idx = shapely.get_coordinates(parts, return_index=True)
         keys = _graph.quantise(coords, tolerance_m)
         pc, po, psrc, pkeys = _graph.split_at_nodes(coords, line_idx, keys)
@@ -682,6 +729,7 @@ class Network:
         return cls(
             crs=gdf.crs, mode=mode, node_xy=node_xy, seg_u=seg_u, seg_v=seg_v, seg_fwd_s=fwd,
             seg_bwd_s=bwd, coords=pc, offsets=po, road_class=seg_class, name=names, params=params,
+            build_report=report,
         )
 
     @classmethod
@@ -701,7 +749,9 @@ class Network:
 
         Nodes need ``x`` and ``y`` attributes; edges may carry a ``geometry`` (LineString
         from ``u`` to ``v``; default a straight line). A directed edge and its reverse
-        with the same geometry become one two-way segment.
+        with the same geometry become one two-way segment; for a self-loop (``u == v``,
+        e.g. an OSMnx ring road) the reverse is the loop with its geometry reversed, so a
+        two-way ring stays two-way.
 
         Parameters
         ----------
@@ -779,9 +829,13 @@ class Network:
     @classmethod
     def _from_directed_edges(
         cls, x, y, u, v, geoms, secs, attrs, *, crs, directed, mode, speeds_kph, walk_speed_mps, params,
-        lengths=None,
+        lengths=None, walk_classes=True,
     ) -> Network:
-        """Shared core of the networkx and OSM constructors: edges → segments."""
+        """Shared core of the networkx and OSM constructors: edges → segments.
+
+        ``walk_classes=False`` keeps every edge in ``walk`` mode (the OSM readers have
+        already applied the walking rules, sidewalks and ``foot`` tags included).
+        """
         src_crs = pyproj.CRS.from_user_input(crs)
         missing = np.array([g is None for g in geoms], bool) if len(geoms) else np.zeros(0, bool)
         geoms = geoms.copy()
@@ -819,7 +873,7 @@ class Network:
         elif mode == "walk":
             walk = _walk_speed(walk_speed_mps)
             params.update(walk_speed_mps=walk, no_walk_classes=list(settings.no_walk_classes))
-            keep = ~np.isin(cls_.astype(str), list(settings.no_walk_classes))
+            keep = ~np.isin(cls_.astype(str), list(settings.no_walk_classes)) if walk_classes else True
             fwd = np.where(keep, length / walk, np.inf)
             bwd = fwd.copy()
         else:
@@ -860,20 +914,39 @@ class Network:
     ) -> Network:
         """Build a network from an OpenStreetMap file.
 
-        ``.osm`` and ``.osm.bz2`` (XML) are read with OSMnx's ``graph_from_xml``; ``.osm.pbf``
-        (the regional extracts planners download) with pyosmium. Only ways tagged
-        ``highway`` are used. Speeds come from mzgeo's own table (``settings.drive_speed_kph``
-        updated by ``speeds_kph``, OSM ``maxspeed`` used where it is a number), never from
-        values imputed from other roads.
+        ``.osm``, ``.osm.bz2`` (XML) and ``.osm.pbf`` (the regional extracts planners
+        download) are all read with pyosmium (libosmium) and go through the same rules, so
+        the same data as XML or PBF gives the same network. Only ways tagged ``highway``
+        are used. Speeds come from mzgeo's own table (``settings.drive_speed_kph`` updated
+        by ``speeds_kph``, OSM ``maxspeed`` used where it is a number), never from values
+        imputed from other roads.
+
+        Rules (see :func:`_osm_keep` and :data:`OSM_ONEWAY`):
+
+        - A way that references a node missing from the file (a clipped extract) is cut
+          there; the pieces on either side stay, each cut is listed in
+          :attr:`build_report` (``cut_at_missing_node``, at the vertex next to the gap).
+        - A closed way (first node = last node: a ring road, a service loop) is one loop
+          segment, two-way unless a one-way rule applies (roundabouts stay one-way).
+        - ``drive``: ``highway`` in :data:`OSM_DRIVE`; access by the most specific of
+          ``motorcar``, ``motor_vehicle``, ``vehicle``, ``access`` (``no``/``private``
+          closes); one-way by :data:`OSM_ONEWAY` (``yes/true/1`` forward, ``-1/reverse``
+          backward, ``no/false/0`` two-way, ``reversible`` not routable) and
+          :data:`OSM_IMPLIED_ONEWAY` (``junction=roundabout|circular``, ``highway=
+          motorway|motorway_link`` one-way unless ``oneway=no``).
+        - ``walk``: every way both directions, except: ``foot=yes|designated|permissive``
+          always open; ``foot=no|private|use_sidepath`` or ``access=no|private`` closed;
+          a sidewalk tag (``sidewalk``/``sidewalk:both|left|right`` = ``yes|both|left|
+          right|separate``) opens a road whose class (``settings.no_walk_classes``:
+          motorways) or ``motorroad=yes`` would close it. ``trunk`` and ``trunk_link`` are
+          alike (open).
 
         Parameters
         ----------
         path : str or pathlib.Path
             The OSM file.
         mode : {"walk", "drive"}
-            ``walk``: every way except ``settings.no_walk_classes``, ``foot=no`` and
-            private ways, both directions. ``drive``: motor roads (:data:`OSM_DRIVE`),
-            ``oneway`` and roundabouts respected.
+            Travel mode (rules above).
         polygon : geopandas.GeoDataFrame, geopandas.GeoSeries or shapely geometry, optional
             Keep only the roads inside it (e.g. the city boundary); the clipping happens
             before the graph is built. A bare shapely geometry is read as lon/lat (EPSG:4326).
@@ -887,6 +960,14 @@ class Network:
         Returns
         -------
         Network
+            With ``params["build_fixes"]`` (counts) and :attr:`build_report`.
+
+        Raises
+        ------
+        InputError
+            Missing file, unknown extension, or a file libosmium cannot parse.
+        NetworkError
+            No usable road (for this mode, inside ``polygon``).
         """
         mode = _check_mode(mode)
         path = Path(path)
@@ -918,14 +999,20 @@ class Network:
                 return net
         t0 = time.perf_counter()
         reader = _read_pbf if kind == "pbf" else _read_osm_xml
-        x, y, u, v, geoms, attrs, directed = reader(path, mode, poly)
+        x, y, u, v, geoms, attrs, directed, cuts = reader(path, mode, poly)
         if len(u) == 0:
             msg = f"{path.name} 中没有可用的道路（highway）(no usable roads){'，请检查裁剪范围' if poly is not None else ''}"
             raise NetworkError(msg)
         net = cls._from_directed_edges(
             x, y, u, v, geoms, None, attrs, crs=4326, directed=directed, mode=mode,
-            speeds_kph=speeds_kph, walk_speed_mps=walk_speed_mps, params=params,
+            speeds_kph=speeds_kph, walk_speed_mps=walk_speed_mps, params=params, walk_classes=False,
         )
+        if len(cuts):
+            tr = pyproj.Transformer.from_crs(4326, net.crs, always_xy=True)
+            cx, cy = tr.transform(cuts[:, 0], cuts[:, 1])
+            net.build_report = _build_report_frame(np.full(len(cuts), "cut_at_missing_node"), np.column_stack([cx, cy]))
+            log.info("%s: %d 处路段引用了文件中没有的节点，已截断 (ways cut at missing nodes)", path.name, len(cuts))
+        net.params["build_fixes"] = _fix_counts(net.build_report)
         log.info("from_osm %s: %s, %.2f s", path.name, net, time.perf_counter() - t0)
         if key is not None:
             net._to_cache(key)
@@ -977,6 +1064,8 @@ class Network:
             "node_xy": self._node_xy, "u": self._u, "v": self._v, "fwd": self._fwd, "bwd": self._bwd,
             "coords": self._coords, "offsets": self._offsets,
             "road_class": _to_str_array(self._class), "name": _to_str_array(self._name),
+            "report_kind": self.build_report["kind"].to_numpy(dtype=str),
+            "report_xym": self.build_report[["x", "y", "moved_m"]].to_numpy(dtype=float).reshape(-1, 3),
             "meta": np.array(json.dumps(meta, default=str, ensure_ascii=False)),
         })
 
@@ -992,6 +1081,7 @@ class Network:
             seg_fwd_s=z["fwd"], seg_bwd_s=z["bwd"], coords=z["coords"], offsets=z["offsets"],
             road_class=_from_str_array(z["road_class"]), name=_from_str_array(z["name"]),
             params=meta["params"], merge_duplicates=False,
+            build_report=_build_report_frame(z["report_kind"], z["report_xym"][:, :2], z["report_xym"][:, 2]),
         )
         net.params["cache"] = str(_graph.cache_path(key))
         log.info("路网从缓存读取 (network loaded from cache) %s in %.3f s", key, time.perf_counter() - t0)
@@ -2152,6 +2242,20 @@ def _norm(series: pd.Series) -> np.ndarray:
     return s.astype(str).str.strip().str.lower().to_numpy(dtype=object)
 
 
+def _build_report_frame(kind: Any = (), xy: Any = None, moved_m: Any = None) -> pd.DataFrame:
+    """The :attr:`Network.build_report` frame: ``kind``, ``x``, ``y``, ``moved_m``."""
+    kind = np.asarray(kind, dtype=object).reshape(-1)
+    xy = np.zeros((0, 2)) if xy is None else np.asarray(xy, float).reshape(-1, 2)
+    moved = np.zeros(len(kind)) if moved_m is None else np.asarray(moved_m, float).reshape(-1)
+    return pd.DataFrame({"kind": pd.Series(kind, dtype=object), "x": xy[:, 0], "y": xy[:, 1], "moved_m": moved})
+
+
+def _fix_counts(report: pd.DataFrame) -> dict[str, int]:
+    """Number of build-report rows per kind (every kind of :data:`BUILD_FIXES`, zeros included)."""
+    counts = report["kind"].value_counts()
+    return {k: int(counts.get(k, 0)) for k in BUILD_FIXES}
+
+
 def _first(value: Any) -> Any:
     """First element of OSMnx list attributes (merged ways), the value otherwise."""
     if isinstance(value, list | tuple):
@@ -2248,55 +2352,206 @@ def _to_metric_gdf(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf.to_crs(gdf.estimate_utm_crs())
 
 
-def _node_lines(parts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Add a vertex to both lines wherever two lines cross (vectorised noding).
+def _pieces(coords: np.ndarray, li: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Straight pieces of flat line coordinates: start vertex index, start, end, line."""
+    a_idx = np.flatnonzero(li[1:] == li[:-1])
+    return a_idx, coords[a_idx], coords[a_idx + 1], li[a_idx]
 
-    Every straight piece of every line is paired with the pieces it intersects (STRtree);
-    the crossing point is computed once per pair and inserted into both lines, so both get
-    exactly the same coordinates (they become one node when the lines are split at shared
-    vertices). Collinear overlaps are not noded. Returns the lines (same order) and their
-    source positions.
+
+def _insert_vertices(
+    coords: np.ndarray, li: np.ndarray, a_idx: np.ndarray, piece: np.ndarray, t: np.ndarray, xy: np.ndarray,
+) -> np.ndarray:
+    """Lines from flat coordinates with points ``xy`` inserted at fraction ``t`` of pieces ``piece``.
+
+    Original vertex k has order key k; an inserted point on the piece starting at vertex
+    a has key a + t, so every line keeps its vertex order.
+    """
+    key = np.concatenate([np.arange(len(coords), dtype=float), a_idx[piece] + t])
+    line = np.concatenate([li, li[a_idx[piece]]])
+    pts = np.concatenate([coords, xy])
+    order = np.lexsort((key, line))
+    return shapely.linestrings(pts[order], indices=line[order])
+
+
+def _node_lines(parts: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[tuple[str, np.ndarray]]]:
+    """Add a vertex to both lines wherever two lines cross, a line crosses itself, or lines overlap.
+
+    Every straight piece of every line is paired with the pieces it intersects (STRtree
+    bulk query); the crossing point is computed once per pair and inserted into both
+    pieces, so both get exactly the same coordinates (they become one node when the lines
+    are split at shared vertices). Non-adjacent pieces of the same line are paired too, so
+    a looped road is noded where it crosses itself. Collinear overlapping pieces get each
+    other's end points inside the overlap (the shared stretch then becomes duplicate
+    segments, merged later). Returns the lines (same order), their source positions and
+    the repairs ``[(kind, xy)]`` for the build report (self-crossings, overlaps; ordinary
+    crossings of two roads are not repairs).
     """
     coords, li = shapely.get_coordinates(parts, return_index=True)
-    a_idx = np.flatnonzero(li[1:] == li[:-1])
+    a_idx, A, B, seg_line = _pieces(coords, li)
+    src = np.arange(len(parts))
     if len(a_idx) < 2:
-        return parts, np.arange(len(parts))
-    A, B = coords[a_idx], coords[a_idx + 1]
-    seg_line = li[a_idx]
-    tree = shapely.STRtree(shapely.linestrings(np.stack([A, B], axis=1)))
-    i, j = tree.query(shapely.linestrings(np.stack([A, B], axis=1)), predicate="intersects")
+        return parts, src, []
+    segs = shapely.linestrings(np.stack([A, B], axis=1))
+    tree = shapely.STRtree(segs)
+    i, j = tree.query(segs, predicate="intersects")
     keep = (i < j) & ~((seg_line[i] == seg_line[j]) & (np.abs(a_idx[i] - a_idx[j]) == 1))
     i, j = i[keep], j[keep]
     r = B[i] - A[i]
     q = B[j] - A[j]
     w = A[j] - A[i]
     den = r[:, 0] * q[:, 1] - r[:, 1] * q[:, 0]
-    ok = den != 0
+    lr = np.hypot(r[:, 0], r[:, 1])
+    lq = np.hypot(q[:, 0], q[:, 1])
+    # collinear: parallel and A[j] on the line through piece i (intersecting pieces)
+    off = np.abs(w[:, 0] * r[:, 1] - w[:, 1] * r[:, 0]) / np.maximum(lr, 1e-300)
+    col = (np.abs(den) <= 1e-12 * lr * lq) & (off <= 1e-9 * np.maximum(1.0, lr))
+    eps = 1e-9
+    ins_seg, ins_t, ins_p, fixes = [], [], [], []
+    # collinear overlaps: each piece gets the other's end points lying strictly inside it
+    ci, cj, cr, cq = i[col], j[col], r[col], q[col]
+    if len(ci):
+        rr = np.einsum("ij,ij->i", cr, cr)
+        qq = np.einsum("ij,ij->i", cq, cq)
+        added = []
+        for tgt, d, dd, P0, P1 in ((ci, cr, rr, A[cj], B[cj]), (cj, cq, qq, A[ci], B[ci])):
+            for P in (P0, P1):
+                s = np.einsum("ij,ij->i", P - A[tgt], d) / np.maximum(dd, 1e-300)
+                m = (s > eps) & (s < 1 - eps)
+                ins_seg.append(tgt[m])
+                ins_t.append(s[m])
+                ins_p.append(P[m])
+                added.append(P[m])
+        pts = np.concatenate(added)
+        if len(pts):
+            fixes.append(("overlap_noded", np.unique(pts, axis=0)))
+    ok = (den != 0) & ~col
     i, j, r, q, w, den = i[ok], j[ok], r[ok], q[ok], w[ok], den[ok]
     t = (w[:, 0] * q[:, 1] - w[:, 1] * q[:, 0]) / den
     P = A[i] + t[:, None] * r
     u = (w[:, 0] * r[:, 1] - w[:, 1] * r[:, 0]) / den
-    eps = 1e-9
-    ins_seg = np.concatenate([i[(t > eps) & (t < 1 - eps)], j[(u > eps) & (u < 1 - eps)]])
-    ins_t = np.concatenate([t[(t > eps) & (t < 1 - eps)], u[(u > eps) & (u < 1 - eps)]])
+    ti = (t > eps) & (t < 1 - eps)
+    uj = (u > eps) & (u < 1 - eps)
     # where the crossing is a vertex of the other line, use that vertex exactly (T-junctions)
     Pi = np.where((u <= eps)[:, None], A[j], np.where((u >= 1 - eps)[:, None], B[j], P))
     Pj = np.where((t <= eps)[:, None], A[i], np.where((t >= 1 - eps)[:, None], B[i], P))
-    ins_p = np.concatenate([Pi[(t > eps) & (t < 1 - eps)], Pj[(u > eps) & (u < 1 - eps)]])
-    if len(ins_seg) == 0:
-        return parts, np.arange(len(parts))
-    # original vertex k of the flat array has order key k; an inserted point on the piece
-    # starting at vertex a has key a + t
-    key = np.concatenate([np.arange(len(coords), dtype=float), a_idx[ins_seg] + ins_t])
-    line = np.concatenate([li, seg_line[ins_seg]])
-    xy = np.concatenate([coords, ins_p])
-    order = np.lexsort((key, line))
-    out = shapely.linestrings(xy[order], indices=line[order])
-    return out, np.unique(li)
+    ins_seg += [i[ti], j[uj]]
+    ins_t += [t[ti], u[uj]]
+    ins_p += [Pi[ti], Pj[uj]]
+    own = (seg_line[i] == seg_line[j]) & (ti | uj)
+    if own.any():
+        # one row per place (a line passing through its own vertex meets two pieces there)
+        fixes.append(("self_crossing", np.unique(np.where(ti[own][:, None], Pi[own], Pj[own]), axis=0)))
+    piece = np.concatenate(ins_seg)
+    if len(piece) == 0:
+        return parts, src, fixes
+    out = _insert_vertices(coords, li, a_idx, piece, np.concatenate(ins_t), np.concatenate(ins_p))
+    return out, np.unique(li), fixes
+
+
+def _snap_dangles(
+    parts: np.ndarray, snap_m: float, tolerance_m: float, target: np.ndarray,
+) -> tuple[np.ndarray, list[tuple[str, np.ndarray, np.ndarray]]]:
+    """Join road ends that stop short of another road (within ``snap_m``) to that road.
+
+    A *dangling end* is a first or last vertex whose location (within ``tolerance_m``) no
+    other vertex shares. Each is paired (STRtree ``dwithin`` bulk query) with the straight
+    pieces within ``snap_m``, except the pieces of its own line closer than ``2 * snap_m``
+    along the line; the nearest point of the nearest piece is its new position, and that
+    point is added to the piece (the road is split there). Pieces of lines with
+    ``target`` False (bridges) only receive ends at their vertices. Two dangling ends
+    within ``snap_m`` of each other (a gap between two roads) are joined at one of them.
+    Returns the lines (same order) and the repairs ``[(kind, xy, moved_m)]``.
+    """
+    coords, li = shapely.get_coordinates(parts, return_index=True)
+    if snap_m <= 0 or len(coords) < 2:
+        return parts, []
+    a_idx, A, B, seg_line = _pieces(coords, li)
+    n_line = len(parts)
+    counts = np.bincount(li, minlength=n_line)
+    off = np.concatenate([[0], np.cumsum(counts)])
+    has = counts >= 2
+    ends = np.concatenate([off[:-1][has], off[1:][has] - 1])
+    keys = _graph.quantise(coords, tolerance_m)
+    kc = np.bincount(keys)
+    ends = np.unique(ends[kc[keys[ends]] == 1])
+    if len(ends) == 0 or len(a_idx) == 0:
+        return parts, []
+    cum = _graph.cumulative_lengths(coords, off)
+    length = np.zeros(n_line)
+    length[has] = cum[off[1:][has] - 1]
+    tree = shapely.STRtree(shapely.linestrings(np.stack([A, B], axis=1)))
+    e, k = tree.query(shapely.points(coords[ends]), predicate="dwithin", distance=snap_m)
+    end_v = ends[e]
+    at_start = end_v == off[li[end_v]]
+    along = np.where(at_start, cum[a_idx[k]], length[li[end_v]] - cum[a_idx[k] + 1])
+    ok = ~((seg_line[k] == li[end_v]) & (along <= 2 * snap_m))
+    e, k, end_v = e[ok], k[ok], end_v[ok]
+    P = coords[end_v]
+    d_ab = B[k] - A[k]
+    dd = np.einsum("ij,ij->i", d_ab, d_ab)
+    t = np.clip(np.einsum("ij,ij->i", P - A[k], d_ab) / np.maximum(dd, 1e-300), 0.0, 1.0)
+    Q = A[k] + t[:, None] * d_ab
+    near_a = (t <= 1e-9) | (np.hypot(*(Q - A[k]).T) < tolerance_m)
+    near_b = ~near_a & ((t >= 1 - 1e-9) | (np.hypot(*(Q - B[k]).T) < tolerance_m))
+    interior = ~near_a & ~near_b
+    # bridges take ends only at their vertices
+    allowed = target[seg_line[k]] | ~interior
+    e, k, end_v, t, near_a, near_b, interior = (e[allowed], k[allowed], end_v[allowed], t[allowed],
+                                                near_a[allowed], near_b[allowed], interior[allowed])
+    Q = np.where(near_a[:, None], A[k], np.where(near_b[:, None], B[k], A[k] + t[:, None] * (B[k] - A[k])))
+    dist = np.hypot(*(Q - coords[end_v]).T)
+    if len(e) == 0:
+        return parts, []
+    best = np.lexsort((k, dist, e))
+    first = np.ones(len(best), bool)
+    first[1:] = e[best][1:] != e[best][:-1]
+    b = best[first]
+    end_v, k, t, Q, dist, near_a, near_b, interior = (end_v[b], k[b], t[b], Q[b], dist[b], near_a[b], near_b[b],
+                                                      interior[b])
+    # an end whose target is another dangling end: join the pair (clusters) at one vertex
+    tgt_v = np.where(near_a, a_idx[k], np.where(near_b, a_idx[k] + 1, -1))
+    is_end = np.zeros(len(coords), bool)
+    is_end[ends] = True
+    pair = (tgt_v >= 0) & is_end[np.maximum(tgt_v, 0)]
+    moved_v, moved_to = [], []
+    members = np.zeros(0, np.int64)
+    if pair.any():
+        members, inv = np.unique(np.concatenate([end_v[pair], tgt_v[pair]]), return_inverse=True)
+        m = int(pair.sum())
+        g = sp.coo_array((np.ones(m), (inv[:m], inv[m:])), shape=(len(members), len(members)))
+        _, lab = connected_components(g, directed=False)
+        rep = np.full(lab.max() + 1, np.iinfo(np.int64).max)
+        np.minimum.at(rep, lab, members)  # each cluster joins at its first vertex
+        move = members != rep[lab]
+        moved_v.append(members[move])
+        moved_to.append(coords[rep[lab][move]])
+    # ends lying exactly on a road (distance 0) are T-junctions: noded with the crossings
+    tsnap = ~np.isin(end_v, members) & (dist > 1e-9)
+    moved_v.append(end_v[tsnap])
+    moved_to.append(Q[tsnap])
+    mv = np.concatenate(moved_v)
+    mt = np.concatenate(moved_to).reshape(-1, 2)
+    moved = np.hypot(*(mt - coords[mv]).T)
+    new = coords.copy()
+    new[mv] = mt
+    ins = tsnap & interior
+    out = _insert_vertices(new, li, a_idx, k[ins], t[ins], Q[ins])
+    rep_mask = moved > 0
+    fixes = [("dangle_snapped", mt[rep_mask], moved[rep_mask])] if rep_mask.any() else []
+    return out, fixes
 
 
 def _pair_reverse_edges(u: np.ndarray, v: np.ndarray, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pair each directed edge with its reverse (same geometry backwards) into segments.
+
+    Edge ``(u, v, g)`` pairs with ``(v, u, reverse(g))``. Every edge gets a canonical key
+    ``(min(u, v), max(u, v), geometry drawn from min to max)`` and a direction flag; for a
+    closed edge (``u == v``: a ring road, a service loop) the canonical drawing is the
+    smaller of ``g`` and ``reverse(g)`` by WKB, so a two-way ring's two copies pair up
+    instead of becoming two one-way loops. A loop whose geometry is its own reverse (an
+    out-and-back) pairs its copies in the order they come. Edges with the same key and
+    direction are paired with the reverse copies in order (parallel roads of identical
+    shape). Vectorised: one sort of the keys, no loop over edges.
 
     Returns, per segment, the edge travelling it forward and the one travelling it
     backward (``-1`` where that direction does not exist).
@@ -2305,11 +2560,17 @@ def _pair_reverse_edges(u: np.ndarray, v: np.ndarray, geoms: np.ndarray) -> tupl
     if n == 0:
         z = np.zeros(0, np.int64)
         return z, z
-    fwd_dir = u <= v
-    canon = np.where(fwd_dir, geoms, shapely.reverse(geoms))
-    wkb = shapely.to_wkb(shapely.set_precision(canon, 1e-9), hex=True)
-    df = pd.DataFrame({"a": np.minimum(u, v), "b": np.maximum(u, v), "g": wkb, "f": fwd_dir & (u != v),
-                       "e": np.arange(n)})
+    g_fwd = shapely.to_wkb(shapely.set_precision(geoms, 1e-9), hex=True)
+    g_rev = shapely.to_wkb(shapely.set_precision(shapely.reverse(geoms), 1e-9), hex=True)
+    loop = u == v
+    # direction flag: True when the edge runs along the canonical drawing
+    fwd_dir = np.where(loop, g_fwd <= g_rev, u < v)
+    canon = np.where(fwd_dir, g_fwd, g_rev)
+    palin = loop & (g_fwd == g_rev)
+    df = pd.DataFrame({"a": np.minimum(u, v), "b": np.maximum(u, v), "g": canon, "f": fwd_dir, "e": np.arange(n)})
+    if palin.any():  # out-and-back loops: alternate copies between the two directions
+        k = df[palin].groupby(["a", "g"], sort=False).cumcount().to_numpy()
+        df.loc[palin, "f"] = k % 2 == 0
     df["rank"] = df.groupby(["a", "b", "g", "f"], sort=False).cumcount()
     f = df[df["f"]]
     b = df[~df["f"]]
@@ -2349,53 +2610,162 @@ def _polygon_lonlat(polygon: Any) -> Any:
 
 # --- OpenStreetMap readers -----------------------------------------------------------------
 
-_OSM_TAGS = ("highway", "oneway", "maxspeed", "name", "junction", "access", "foot", "motor_vehicle", "area")
+_OSM_TAGS = (
+    "highway", "oneway", "maxspeed", "name", "junction", "access", "foot", "motor_vehicle", "motorcar",
+    "vehicle", "motorroad", "sidewalk", "sidewalk:both", "sidewalk:left", "sidewalk:right", "area",
+)
+
+#: The one table of OSM ``oneway`` values (lower-cased) used by every OSM reader in
+#: ``drive`` mode: ``"forward"`` = only in the way's drawing direction, ``"backward"`` =
+#: only against it, ``"both"`` = two-way (also overriding an implied one-way),
+#: ``"closed"`` = not routable. ``oneway=reversible`` (a carriageway whose direction
+#: changes with the time of day) is closed: no direction is open at every hour, and
+#: routing engines such as OSRM do not route over it either. Any other value (missing,
+#: ``alternating``, typos) means two-way unless implied (see :data:`OSM_IMPLIED_ONEWAY`).
+OSM_ONEWAY = {
+    "yes": "forward", "true": "forward", "1": "forward",
+    "-1": "backward", "reverse": "backward",
+    "no": "both", "false": "both", "0": "both",
+    "reversible": "closed",
+}
+#: Tags that imply ``oneway=yes`` when ``oneway`` is absent or not in :data:`OSM_ONEWAY`
+#: (OSM wiki, Key:oneway): ``junction=roundabout|circular`` and ``highway=motorway``
+#: (dual carriageways, one way per carriageway) and ``motorway_link`` (ramps).
+OSM_IMPLIED_ONEWAY = {"junction": frozenset({"roundabout", "circular"}),
+                      "highway": frozenset({"motorway", "motorway_link"})}
+#: Access values that close a way (to cars in ``drive``, to pedestrians in ``walk``).
+OSM_NO_ACCESS = frozenset({"no", "private"})
+#: ``foot`` values that open a way to pedestrians whatever its class or ``access``.
+OSM_FOOT_YES = frozenset({"yes", "designated", "permissive"})
+#: ``sidewalk`` values meaning the road has a sidewalk (``sidewalk``, ``sidewalk:both``,
+#: ``sidewalk:left``, ``sidewalk:right``).
+OSM_SIDEWALK = frozenset({"yes", "both", "left", "right", "separate"})
+
+
+def _tag(tags: pd.DataFrame, key: str) -> pd.Series:
+    """One tag column, lower-cased and stripped, ``""`` where absent."""
+    if key not in tags.columns:
+        return pd.Series("", index=tags.index, dtype=object)
+    return tags[key].fillna("").astype(str).str.strip().str.lower()
+
+
+def _osm_oneway(tags: pd.DataFrame) -> np.ndarray:
+    """Direction rule of each way for ``drive``: ``"forward"``, ``"backward"``, ``"both"`` or ``"closed"``.
+
+    Reads :data:`OSM_ONEWAY` and :data:`OSM_IMPLIED_ONEWAY` (an explicit ``oneway`` value
+    wins over an implied one).
+    """
+    ow = _tag(tags, "oneway")
+    rule = ow.map(OSM_ONEWAY)
+    implied = _tag(tags, "junction").isin(list(OSM_IMPLIED_ONEWAY["junction"]))
+    implied |= _tag(tags, "highway").isin(list(OSM_IMPLIED_ONEWAY["highway"]))
+    rule = rule.where(rule.notna(), np.where(implied, "forward", "both"))
+    return rule.to_numpy(dtype=object)
 
 
 def _osm_keep(tags: pd.DataFrame, mode: str) -> np.ndarray:
-    """Which ways (rows of OSM tags) are part of the network for ``mode``."""
-    hw = tags["highway"].fillna("").astype(str)
-    access = tags["access"].fillna("").astype(str)
-    keep = (hw != "") & ~hw.isin(list(OSM_NEVER)) & (tags["area"].fillna("").astype(str) != "yes")
+    """Which ways (rows of OSM tags) are part of the network for ``mode``.
+
+    Both modes drop ways without ``highway``, with a value in :data:`OSM_NEVER`, and
+    ``area=yes``.
+
+    ``drive``: ``highway`` in :data:`OSM_DRIVE`; the most specific of ``motorcar``,
+    ``motor_vehicle``, ``vehicle`` and ``access`` that is tagged decides (``no`` or
+    ``private`` closes the way, any other value opens it, so ``access=no`` +
+    ``motor_vehicle=destination`` is open); ``oneway=reversible`` is closed (see
+    :data:`OSM_ONEWAY`).
+
+    ``walk``, in this order: ``foot=yes|designated|permissive`` opens the way; ``foot=no|
+    private|use_sidepath`` closes it; ``access=no|private`` closes it; a sidewalk
+    (:data:`OSM_SIDEWALK` in ``sidewalk``/``sidewalk:both|left|right``) opens it; a class
+    in ``settings.no_walk_classes`` (``motorway``, ``motorway_link``; ``trunk`` and
+    ``trunk_link`` are both walkable by default) or ``motorroad=yes`` closes it; every
+    other way is open.
+    """
+    hw = _tag(tags, "highway")
+    keep = (hw != "") & ~hw.isin(list(OSM_NEVER)) & (_tag(tags, "area") != "yes")
     if mode == "drive":
-        keep &= hw.isin(list(OSM_DRIVE)) & ~access.isin(["no", "private"])
-        keep &= ~tags["motor_vehicle"].fillna("").astype(str).isin(["no", "private"])
+        rule = pd.Series("", index=tags.index, dtype=object)
+        for key in ("access", "vehicle", "motor_vehicle", "motorcar"):  # least to most specific
+            val = _tag(tags, key)
+            rule = rule.where(val == "", val)
+        keep &= hw.isin(list(OSM_DRIVE)) & ~rule.isin(list(OSM_NO_ACCESS))
+        keep &= _osm_oneway(tags) != "closed"
     else:
-        foot = tags["foot"].fillna("").astype(str)
-        keep &= ~hw.isin(list(settings.no_walk_classes)) & ~foot.isin(["no", "private"])
-        keep &= ~(access.isin(["no", "private"]) & ~foot.isin(["yes", "designated", "permissive"]))
+        foot = _tag(tags, "foot")
+        sidewalk = pd.Series(False, index=tags.index)
+        for key in ("sidewalk", "sidewalk:both", "sidewalk:left", "sidewalk:right"):
+            sidewalk |= _tag(tags, key).isin(list(OSM_SIDEWALK))
+        by_class = ~hw.isin(list(settings.no_walk_classes)) & (_tag(tags, "motorroad") != "yes")
+        ok = by_class | sidewalk
+        ok &= ~_tag(tags, "access").isin(list(OSM_NO_ACCESS))
+        ok &= ~foot.isin(["no", "private", "use_sidepath"])
+        ok |= foot.isin(list(OSM_FOOT_YES))
+        keep &= ok
     return keep.to_numpy()
 
 
-def _read_pbf(path: Path, mode: str, poly: Any) -> tuple:
-    """Read highway ways from a PBF (or any format pyosmium reads) into directed edge arrays."""
+def _read_osm_file(path: Path, mode: str, poly: Any, negative_ids: bool = False) -> tuple:
+    """Read highway ways from an OSM file (PBF, XML, XML.bz2; pyosmium) into directed edge arrays.
+
+    A way is cut where it references a node that is not in the file (every clipped
+    extract has them) or that lies outside ``poly``: its pieces on either side are kept
+    as separate roads. With ``negative_ids`` (XML written by editors such as JOSM, whose
+    new nodes have negative ids that libosmium's location index does not store) the
+    locations of negative-id nodes are collected while reading.
+
+    Returns ``(x, y, u, v, geoms, attrs, directed, cuts)``: lon/lat of the nodes, directed
+    edges, their lines, their attributes, ``True``, and the lon/lat of the vertices next
+    to each missing node (``(k, 2)``).
+    """
     import osmium
 
-    fp = (
-        osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
-        .with_locations()
-        .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
-        .with_filter(osmium.filter.KeyFilter("highway"))
-    )
+    fp = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY).with_locations()
+    fp = fp.with_filter(osmium.filter.EntityFilter(osmium.osm.WAY)).with_filter(osmium.filter.KeyFilter("highway"))
     tag_rows: list[tuple] = []
     node_lists: list[list[tuple[int, float, float]]] = []
-    for w in fp:
-        tags = w.tags
-        tag_rows.append(tuple(tags.get(k) for k in _OSM_TAGS))
-        node_lists.append(
-            [(n.ref, n.lon, n.lat) if n.location.valid() else (n.ref, np.nan, np.nan) for n in w.nodes]
-        )
+    neg: dict[int, tuple[float, float]] = {}
+    try:
+        for w in fp:
+            tags = w.tags
+            tag_rows.append(tuple(tags.get(k) for k in _OSM_TAGS))
+            node_lists.append(
+                [(n.ref, n.lon, n.lat) if n.location.valid() else (n.ref, np.nan, np.nan) for n in w.nodes]
+            )
+        if negative_ids and any(r < 0 for nl in node_lists for r, _, _ in nl):
+            # libosmium's location index skips negative ids: read those nodes' locations here
+            for n in osmium.FileProcessor(str(path), osmium.osm.NODE):
+                if n.id < 0 and n.location.valid():
+                    neg[n.id] = (n.lon, n.lat)
+    except RuntimeError as exc:  # libosmium parse errors
+        msg = f"无法读取 OSM 文件 {path.name}：{exc} (unreadable OSM file)"
+        raise InputError(msg) from exc
     tags = pd.DataFrame(tag_rows, columns=list(_OSM_TAGS))
     keep = np.flatnonzero(_osm_keep(tags, mode)) if len(tags) else np.zeros(0, np.int64)
     tags = tags.iloc[keep].reset_index(drop=True)
     counts = np.array([len(node_lists[i]) for i in keep], np.int64)
     flat = np.array([t for i in keep for t in node_lists[i]], dtype=float).reshape(-1, 3)
     refs = np.array([t[0] for i in keep for t in node_lists[i]], dtype=np.int64)
-    lon, lat = flat[:, 1], flat[:, 2]
+    lon, lat = flat[:, 1].copy(), flat[:, 2].copy()
+    if neg:
+        ids = np.array(sorted(neg), np.int64)
+        loc = np.array([neg[i] for i in ids], float).reshape(-1, 2)
+        at = np.flatnonzero((refs < 0) & ~np.isfinite(lon))
+        pos = np.minimum(np.searchsorted(ids, refs[at]), len(ids) - 1)
+        hit = ids[pos] == refs[at]
+        lon[at[hit]], lat[at[hit]] = loc[pos[hit], 0], loc[pos[hit], 1]
     way = np.repeat(np.arange(len(keep)), counts)
-    inside = np.isfinite(lon) & np.isfinite(lat)
+    present = np.isfinite(lon) & np.isfinite(lat)
+    inside = present.copy()
     if poly is not None:
         inside &= shapely.contains_xy(poly, np.nan_to_num(lon), np.nan_to_num(lat))
+    # vertices next to a missing node (same way), for the build report
+    nb = np.zeros(len(way), bool)
+    same_next = np.zeros(len(way), bool)
+    same_next[:-1] = way[1:] == way[:-1]
+    nb[:-1] |= same_next[:-1] & ~present[1:] & present[:-1]
+    nb[1:] |= same_next[:-1] & ~present[:-1] & present[1:]
+    cuts = np.column_stack([lon[nb], lat[nb]])
     # vertices dropped (missing or outside the polygon) cut their way into separate lines
     start = np.ones(len(way), bool)
     start[1:] = (way[1:] != way[:-1]) | ~inside[:-1]
@@ -2415,11 +2785,9 @@ def _read_pbf(path: Path, mode: str, poly: Any) -> tuple:
     u, v = inv[:n_seg], inv[n_seg:]
     geoms = _graph.lines_from_offsets(pc, po)
     t = tags.iloc[seg_way]
-    ow = t["oneway"].fillna("").astype(str).to_numpy()
-    junction = t["junction"].fillna("").astype(str).to_numpy()
     if mode == "drive":
-        fwd_only = np.isin(ow, ["yes", "true", "1"]) | (np.isin(junction, ["roundabout", "circular"]) & (ow != "no"))
-        rev_only = np.isin(ow, ["-1", "reverse"])
+        rule = _osm_oneway(t)
+        fwd_only, rev_only = rule == "forward", rule == "backward"
     else:
         fwd_only = rev_only = np.zeros(n_seg, bool)
     # directed edges: forward of every segment not reverse-only, backward of every segment not one-way
@@ -2434,42 +2802,19 @@ def _read_pbf(path: Path, mode: str, poly: Any) -> tuple:
         "name": t["name"].to_numpy(dtype=object)[es],
         "maxspeed": t["maxspeed"].to_numpy(dtype=object)[es],
     }
-    return x, y, eu, ev, eg, attrs, True
+    return x, y, eu, ev, eg, attrs, True, cuts
+
+
+def _read_pbf(path: Path, mode: str, poly: Any) -> tuple:
+    """Read an ``.osm.pbf`` file (see :func:`_read_osm_file`)."""
+    return _read_osm_file(path, mode, poly)
 
 
 def _read_osm_xml(path: Path, mode: str, poly: Any) -> tuple:
-    """Read an OSM XML file with OSMnx's ``graph_from_xml`` into directed edge arrays."""
-    import osmnx as ox
+    """Read an OSM XML file (``.osm``, ``.osm.bz2``) with the same rules as :func:`_read_pbf`.
 
-    old_tags = list(ox.settings.useful_tags_way)
-    ox.settings.useful_tags_way = sorted(set(old_tags) | set(_OSM_TAGS))
-    try:
-        G = ox.graph_from_xml(path, bidirectional=(mode == "walk"), simplify=False, retain_all=True)
-    finally:
-        ox.settings.useful_tags_way = old_tags
-    data = list(G.edges(keys=True, data=True))
-    tags = pd.DataFrame([{k: _first(d.get(k)) for k in _OSM_TAGS} for _, _, _, d in data], columns=list(_OSM_TAGS))
-    keep = _osm_keep(tags, mode) if len(tags) else np.zeros(0, bool)
-    drop = [(a, b, k) for (a, b, k, _), kp in zip(data, keep, strict=True) if not kp]
-    G.remove_edges_from(drop)
-    if poly is not None:
-        outside = [n for n, d in G.nodes(data=True) if not poly.covers(shapely.Point(d["x"], d["y"]))]
-        G.remove_nodes_from(outside)
-    G.remove_nodes_from([n for n in list(G.nodes) if G.degree(n) == 0])
-    if len(G.edges) == 0:
-        return np.zeros(0), np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, object), {}, True
-    G = ox.simplify_graph(G, edge_attrs_differ=["highway", "oneway", "maxspeed", "name"], remove_rings=False)
-    node_ids = list(G.nodes)
-    pos = {n: i for i, n in enumerate(node_ids)}
-    x = np.array([G.nodes[n]["x"] for n in node_ids], float)
-    y = np.array([G.nodes[n]["y"] for n in node_ids], float)
-    data = list(G.edges(data=True))
-    u = np.array([pos[a] for a, _, _ in data], np.int64)
-    v = np.array([pos[b] for _, b, _ in data], np.int64)
-    geoms = np.array([d.get("geometry") for _, _, d in data], dtype=object)
-    attrs = {
-        "class": np.array([_first(d.get("highway")) for _, _, d in data], dtype=object),
-        "name": np.array([_first(d.get("name")) for _, _, d in data], dtype=object),
-        "maxspeed": np.array([_first(d.get("maxspeed")) for _, _, d in data], dtype=object),
-    }
-    return x, y, u, v, geoms, attrs, True
+    libosmium parses the XML (OSMnx's ``graph_from_xml`` stops with "Some edges missing
+    nodes" on clipped extracts and has its own one-way rules), so XML and PBF copies of the
+    same data give the same network.
+    """
+    return _read_osm_file(path, mode, poly, negative_ids=True)

@@ -29,6 +29,10 @@ walk_speed_mps: float = 1.0
 access_speed_mps: float = 1.0
 #: Largest distance (m) from a point to the road network before it is reported as unsnappable.
 max_snap_m: float = 500.0
+#: Largest gap (m) between a road end that touches nothing and the road it stops short of
+#: (or overshoots) in a planner's road layer, within which ``Network.from_lines`` joins
+#: them (reported in ``Network.build_report``); 0 disables.
+snap_tolerance_m: float = 1.0
 #: Drive speeds (km/h) per road class, Chinese classes and OSM ``highway`` tags.
 drive_speed_kph: dict[str, float] = {
     "高速公路": 100.0,
@@ -60,7 +64,9 @@ drive_speed_kph: dict[str, float] = {
 #: Speed (km/h) for a class missing from ``drive_speed_kph``.
 default_drive_speed_kph: float = 30.0
 #: Road classes not open to walking (``walk`` mode drops them).
-no_walk_classes: tuple[str, ...] = ("高速公路", "城市快速路", "motorway", "motorway_link", "trunk_link")
+#: OSM ``trunk`` and ``trunk_link`` are both walkable (national roads through villages);
+#: OSM ways tagged ``motorroad=yes`` are not (see ``mzgeo.network._osm_keep``).
+no_walk_classes: tuple[str, ...] = ("高速公路", "城市快速路", "motorway", "motorway_link")
 
 # --- shelters (避灾安置场所) -----------------------------------------------------------------
 #: Minimum capacity (persons) per tier: Zhejiang policy 浙政办发〔2013〕108号.
