@@ -10,6 +10,7 @@ the paths of their inputs, and every writer refuses to write over one of them
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import os
 import tempfile
@@ -53,7 +54,7 @@ def source_paths(*objs: Any) -> frozenset[str]:
     """Keys (:func:`path_key`) of the files the given frames or results were read from.
 
     Looks at ``attrs[SOURCE_PATHS]`` of frames, the ``sources`` attribute of results, and
-    inside mappings, lists and tuples (one level of results' tables and layers).
+    inside dataclass results, mappings, lists and tuples (their tables and layers).
     """
     found: set[str] = set()
 
@@ -66,7 +67,10 @@ def source_paths(*objs: Any) -> frozenset[str]:
         srcs = getattr(obj, "sources", None)
         if isinstance(srcs, (set, frozenset, tuple, list)):
             found.update(str(s) for s in srcs)
-        if isinstance(obj, Mapping):
+        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):  # BoundaryLines, checklists...
+            for f in dataclasses.fields(obj):
+                visit(getattr(obj, f.name, None), depth + 1)
+        elif isinstance(obj, Mapping):
             for v in obj.values():
                 visit(v, depth + 1)
         elif isinstance(obj, (list, tuple)):
