@@ -37,6 +37,9 @@ class FileAccessError(InputError, OSError):
     Also an :class:`OSError`, so ``except OSError`` keeps working for callers that do not know mzgeo.
     """
 
+    def __str__(self) -> str:  # the Chinese message, not OSError's "[Errno n] ..." form
+        return str(self.args[0]) if self.args else ""
+
 
 class CRSError(MzgeoError, ValueError):
     """A coordinate reference system is missing, geographic where metric is needed, or mismatched."""

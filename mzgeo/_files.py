@@ -111,7 +111,7 @@ def refuse_inputs(path: str | os.PathLike, sources: Iterable[str], *, what: str 
         raise InputError(msg)
 
 
-def file_error(exc: OSError, path: str | os.PathLike | None = None, *, action: str = "写入") -> FileAccessError:
+def file_error(exc: OSError, path: str | os.PathLike | None = None, *, action: str = "访问") -> FileAccessError:
     """A :class:`FileAccessError` in the user's terms for an :class:`OSError` on ``path``.
 
     Parameters
@@ -121,12 +121,12 @@ def file_error(exc: OSError, path: str | os.PathLike | None = None, *, action: s
     path : str or os.PathLike, optional
         The path the user gave (default ``exc.filename``).
     action : str
-        ``"写入"`` (write) or ``"读取"`` (read).
+        ``"写入"`` (write), ``"读取"`` (read) or ``"访问"`` (either).
     """
     p = os.fspath(path) if path is not None else (exc.filename or "")
     code = getattr(exc, "errno", None)
     if isinstance(exc, IsADirectoryError) or code == errno.EISDIR:
-        why = "这是一个文件夹，不是文件：请给出文件名（如 结果.xlsx）"
+        why = "这是一个文件夹，不是文件：请给出文件的路径（如 结果.xlsx）"
     elif isinstance(exc, NotADirectoryError) or code == errno.ENOTDIR:
         why = "路径中的某一级是文件而不是文件夹：请检查路径"
     elif isinstance(exc, FileNotFoundError) or code == errno.ENOENT:
@@ -175,16 +175,17 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
     """
     target = Path(path)
     if target.is_dir():
-        raise file_error(IsADirectoryError(errno.EISDIR, "Is a directory", str(target)), target)
+        raise file_error(IsADirectoryError(errno.EISDIR, "Is a directory", str(target)), target, action="写入")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(
             prefix=f".{target.stem}.", suffix=suffix if suffix is not None else target.suffix, dir=target.parent
         )
     except FileExistsError as exc:  # a file stands where a folder of the path should be
-        raise file_error(NotADirectoryError(errno.ENOTDIR, "Not a directory", str(target)), target) from exc
+        raise file_error(NotADirectoryError(errno.ENOTDIR, "Not a directory", str(target)), target,
+                         action="写入") from exc
     except OSError as exc:
-        raise file_error(exc, target) from exc
+        raise file_error(exc, target, action="写入") from exc
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()  # writers that refuse to overwrite (GDAL) get a fresh path
@@ -193,7 +194,7 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
         try:
             os.replace(tmp, target)
         except OSError as exc:
-            raise file_error(exc, target) from exc
+            raise file_error(exc, target, action="写入") from exc
     finally:
         if tmp.exists():
             tmp.unlink()

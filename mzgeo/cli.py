@@ -166,7 +166,12 @@ def _usage_message(parser: argparse.ArgumentParser, message: str) -> str:
         names = [n.strip() for n in m.group(1).split(", ")]
         if any(isinstance(_action_named(parser, n), argparse._SubParsersAction) for n in names):
             return f"{prog}：缺少{_describe(parser, names[0])}{tail}"
-        return f"{prog}：缺少必需的选项 " + "；".join(_describe(parser, n) for n in names) + tail
+        parts = []
+        for n in names:
+            action = _action_named(parser, n)
+            kind = "参数" if action is not None and not action.option_strings else "选项"
+            parts.append(f"缺少必需的{kind} {_describe(parser, n)}")
+        return f"{prog}：" + "；".join(parts) + tail
     m = re.match(r"argument (\S+): (.*)", message, re.S)
     if m:
         name, what = m.group(1), m.group(2)
@@ -177,7 +182,7 @@ def _usage_message(parser: argparse.ArgumentParser, message: str) -> str:
             return f"{prog}：未知命令「{bad}」{_did_you_mean(bad, list(action.choices))}；" \
                    f"可用命令：{'、'.join(action.choices)}{tail}"
         if what.startswith("expected one argument"):
-            return f"{prog}：选项 {name} 后面缺少取值（{_describe(parser, name)}）{tail}"
+            return f"{prog}：选项 {_describe(parser, name)} 后面缺少取值{tail}"
         if what.startswith("expected at least one argument"):
             return f"{prog}：{_describe(parser, name)} 至少需要一个值{tail}"
         c = re.match(r"invalid choice: '?([^' ]*)'? \(choose from (.*)\)", what)
@@ -283,8 +288,8 @@ def _read_table(path: str, encoding: str | None = None, what: str = "表格"):
         raise InputError(msg) from exc
     except OSError as exc:
         raise file_error(exc, path, action="读取") from exc
-    except (ValueError, KeyError) as exc:  # openpyxl: not a workbook, sheet missing
-        msg = f"{what} {path} 无法读取：{exc} (cannot read)"
+    except Exception as exc:  # openpyxl/zipfile: not a workbook, sheet missing, corrupt file
+        msg = f"{what} {path} 无法读取（{type(exc).__name__}：{exc}）：请确认是 CSV 或 .xlsx 表格 (cannot read)"
         raise InputError(msg) from exc
 
 
@@ -409,17 +414,17 @@ def _check_outputs(parser: _Parser, args: argparse.Namespace, folders: Sequence[
 def _check_writable(path: Path, *, folder: bool = False) -> None:
     """The output can be written: not a folder, no file in the way, the folder accepts files."""
     if path.is_dir() and not folder:
-        raise file_error(IsADirectoryError(21, "Is a directory", str(path)), path)
+        raise file_error(IsADirectoryError(21, "Is a directory", str(path)), path, action="写入")
     anc = path if folder else path.parent
     while not anc.exists() and anc != anc.parent:
         anc = anc.parent
     if not anc.is_dir():
-        raise file_error(NotADirectoryError(20, "Not a directory", str(path)), path)
+        raise file_error(NotADirectoryError(20, "Not a directory", str(path)), path, action="写入")
     try:  # a probe file that disappears when closed: no trace left
         with tempfile.TemporaryFile(dir=anc):
             pass
     except OSError as exc:
-        raise file_error(exc, path) from exc
+        raise file_error(exc, path, action="写入") from exc
 
 
 # --------------------------------------------------------------------------------------------

@@ -48,7 +48,7 @@ import shapely
 
 from . import crs as _crs
 from . import settings
-from ._errors import CRSError, DataWarning, InputError, Problem
+from ._errors import CRSError, DataWarning, FileAccessError, InputError, Problem
 from ._files import SOURCE_PATHS, atomic_path, file_error, path_key, refuse_inputs, source_paths
 from ._validate import (
     CODE_LABELS,
@@ -193,10 +193,15 @@ def read_layer(
     >>> gdf.crs.to_epsg(), gdf.attrs["mzgeo_input_crs"]  # doctest: +SKIP
     (4549, 'gcj02')
     """
-    loaded = _load(
-        path, kind, crs, sheet=sheet, layer=layer, encoding=encoding, lon_col=lon_col, lat_col=lat_col,
-        reference=reference, study_area=study_area,
-    )
+    try:
+        loaded = _load(
+            path, kind, crs, sheet=sheet, layer=layer, encoding=encoding, lon_col=lon_col, lat_col=lat_col,
+            reference=reference, study_area=study_area,
+        )
+    except OSError as exc:  # a folder named like a file, no permission...
+        if isinstance(exc, FileAccessError):
+            raise
+        raise file_error(exc, path, action="读取") from exc
     loaded.report.raise_if_errors()
     _emit_warnings(loaded.report)
     gdf = loaded.gdf
@@ -270,7 +275,12 @@ def validate(
         msg = f"validate() 不支持参数 {sorted(unknown)}，可用：{sorted(allowed)}"
         raise InputError(msg)
     read_kwargs.pop("metric", None)
-    return _load(path, kind, crs, reference=reference, study_area=study_area, **read_kwargs).report
+    try:
+        return _load(path, kind, crs, reference=reference, study_area=study_area, **read_kwargs).report
+    except OSError as exc:  # a folder named like a file, no permission...
+        if isinstance(exc, FileAccessError):
+            raise
+        raise file_error(exc, path, action="读取") from exc
 
 
 def read_table(
@@ -449,9 +459,9 @@ def _write_shapefile(frame: gpd.GeoDataFrame, target: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmpdir = Path(tempfile.mkdtemp(prefix=f".{target.stem}.", dir=target.parent))
     except FileExistsError as exc:  # a file stands where a folder of the path should be
-        raise file_error(NotADirectoryError(20, "Not a directory", str(target)), target) from exc
+        raise file_error(NotADirectoryError(20, "Not a directory", str(target)), target, action="写入") from exc
     except OSError as exc:
-        raise file_error(exc, target) from exc
+        raise file_error(exc, target, action="写入") from exc
     try:
         tmp = tmpdir / target.name
         with warnings.catch_warnings():
