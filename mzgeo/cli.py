@@ -849,7 +849,7 @@ def build_parser() -> _Parser:
     p.file_in("path", help="图层文件或分析结果 GeoPackage（可加 @坐标系）")
     p.file_out("-o", "--out", type=Path, required=True, help="输出 HTML 地图")
     p.add_argument("--kind", help="图层类型（设施点图层时决定图标），如 shelters")
-    p.add_argument("--layer", help="GeoPackage 图层名（分析结果的 points、units 等）")
+    p.add_argument("--layer", help="GeoPackage 图层名（如 mzgeo beds --gpkg 写出的 bed_ratio、institutions）")
     p.add_argument("--column", help="面图层按此字段分级设色，如 beds_per_1000、share_covered")
     p.add_argument("--target", type=_number, help="分级设色的目标值（如 37.5），颜色以此为中心")
     p.file_in("--units", help="行政区面图层（作为底图）")
