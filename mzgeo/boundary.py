@@ -374,7 +374,8 @@ class InspectionResults:
         from .report import write_excel
 
         sheets = _bs.results_sheets(self.markers, self.repairs, self.problems)
-        return write_excel(path, sheets, params=self.params, chinese=False, title="界线联检结果")
+        return write_excel(path, sheets, params=self.params, chinese=False, title="界线联检结果",
+                           sources=source_paths(self))
 
 
 # --- helpers ----------------------------------------------------------------------------------------

@@ -130,6 +130,18 @@ def _number(text: str) -> float:
     return value
 
 
+def _codec(text: str) -> str:
+    """A text encoding Python knows (``--encoding gbk``)."""
+    import codecs
+
+    try:
+        codecs.lookup(text)
+    except LookupError:
+        msg = f"「{text}」不是已知的文字编码（如 utf-8、gbk、gb18030、big5）"
+        raise argparse.ArgumentTypeError(msg) from None
+    return text
+
+
 def _integer(text: str) -> int:
     """A whole number given on the command line (``--p 10``, ``--year 2026``)."""
     try:
@@ -393,8 +405,10 @@ def _input_paths(parser: _Parser, args: argparse.Namespace) -> dict[str, str]:
     return found
 
 
-def _check_outputs(parser: _Parser, args: argparse.Namespace, folders: Sequence[str] = ()) -> None:
-    """Refuse, before any work, outputs that are inputs, folders, or lie in unwritable places."""
+def _check_paths(parser: _Parser, args: argparse.Namespace, folders: Sequence[str] = ()) -> None:
+    """Before any work: every input exists and is a file; no output is an input, a folder, or in
+    an unwritable place."""
+    _check_inputs(parser, args)
     inputs = _input_paths(parser, args)
     seen: dict[str, str] = {}
     for dest in parser.outputs:
@@ -409,6 +423,37 @@ def _check_outputs(parser: _Parser, args: argparse.Namespace, folders: Sequence[
             raise UsageError(msg)
         seen[key] = flag
         _check_writable(Path(value), folder=dest in folders)
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    """Options that only make sense together (checked with the other usage errors)."""
+    if args.command == "allocate" and args.model == "beds" and args.beds_to_add is None:
+        msg = "mzgeo allocate：beds 模型需要 --beds-to-add（新增床位总数，如 mzgeo beds 算出的床位缺口）"
+        raise UsageError(msg)
+
+
+def _check_inputs(parser: _Parser, args: argparse.Namespace) -> None:
+    """Every input file exists and is a file (all missing ones named at once)."""
+    missing, folders = [], []
+    for dest in parser.inputs:
+        value = getattr(args, dest, None)
+        for v in value if isinstance(value, list) else [value]:
+            if v is None:
+                continue
+            path = Path(_split_spec(str(v))[0])
+            flag = _flag(parser, dest)
+            if path.is_dir():
+                folders.append(f"{flag} {path}")
+            elif not path.exists():
+                missing.append(f"{flag} {path}")
+    if missing or folders:
+        parts = []
+        if missing:
+            parts.append(f"文件不存在：{'；'.join(missing)}（请检查路径和文件名）")
+        if folders:
+            parts.append(f"这些是文件夹而不是文件：{'；'.join(folders)}（请给出文件的路径）")
+        msg = "；".join(parts) + " (file not found)"
+        raise FileAccessError(msg)
 
 
 def _check_writable(path: Path, *, folder: bool = False) -> None:
@@ -520,9 +565,6 @@ def _cmd_allocate(args: argparse.Namespace) -> int:
     from .allocate import candidate_sites
 
     enc = args.encoding
-    if args.model == "beds" and args.beds_to_add is None:
-        msg = "beds 模型需要 --beds-to-add（新增床位总数，如 mzgeo beds 算出的床位缺口）"
-        raise UsageError(msg)
     dem = _read(args.demand, "villages", enc)
     ex = _read(args.existing, args.existing_kind, enc) if args.existing else None
     if args.candidates:
@@ -707,7 +749,7 @@ def _gpkg(p: _Parser) -> None:
 
 
 def _encoding(p: _Parser) -> None:
-    p.add_argument("--encoding", help=_ENC_HELP)
+    p.add_argument("--encoding", type=_codec, help=_ENC_HELP)
 
 
 def build_parser() -> _Parser:
@@ -902,7 +944,8 @@ def main(argv: list[str] | None = None) -> int:
         args, sub = _parse(argv)
         logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
         folders = _FOLDER_OUTPUTS.get(args.command, ()) + (("out",) if getattr(args, "per_line", False) else ())
-        _check_outputs(sub, args, folders)
+        _check_options(args)
+        _check_paths(sub, args, folders)
         return args._run(args)
     except SystemExit as exc:  # --help, --version
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)

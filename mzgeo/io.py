@@ -405,6 +405,9 @@ def write_layers(
         A layer has no CRS.
     """
     target = Path(path)
+    refuse_inputs(target, source_paths(layers) | set(sources))
+    if target.is_dir():
+        raise file_error(IsADirectoryError(21, "Is a directory", str(target)), target, action="写入")
     suffix = target.suffix.lower()
     if suffix not in _WRITE_DRIVERS:
         msg = f"不支持写入 {target.name}：可用 {'、'.join(sorted(_WRITE_DRIVERS))} (unsupported format)"
@@ -412,7 +415,6 @@ def write_layers(
     if not layers:
         msg = "没有要写入的图层 (no layers)"
         raise InputError(msg)
-    refuse_inputs(target, source_paths(layers) | set(sources))
     driver = _WRITE_DRIVERS[suffix]
     if driver != "GPKG" and len(layers) > 1:
         msg = f"{target.name} 只能保存一个图层；多个图层请写入 .gpkg (one layer per {driver} file)"
