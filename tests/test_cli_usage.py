@@ -131,6 +131,7 @@ def _run_fresh(args: list[str]) -> subprocess.CompletedProcess:
                           check=False, timeout=120)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cmd", list(BASE))
 def test_usage_error_subprocess_without_click(cmd):
     """``python -m mzgeo <cmd> --<typo>`` in a fresh process where click/typer cannot be imported."""
