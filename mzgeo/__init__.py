@@ -22,6 +22,7 @@ from typing import Any
 from ._errors import (
     CRSError,
     DataWarning,
+    FileAccessError,
     InfeasibleError,
     InputError,
     MzgeoError,
@@ -78,6 +79,7 @@ __all__ = [
     "CRSError",
     "DataWarning",
     "InfeasibleError",
+    "FileAccessError",
     "InputError",
     "MzgeoError",
     "NetworkError",

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 __all__ = [
     "CRSError",
     "DataWarning",
+    "FileAccessError",
     "InfeasibleError",
     "InputError",
     "MzgeoError",
@@ -28,6 +29,16 @@ class MzgeoError(Exception):
 
 class InputError(MzgeoError, ValueError):
     """A parameter or an input table is not usable (bad option, missing column...)."""
+
+
+class FileAccessError(InputError, OSError):
+    """A file or folder cannot be read or written (missing, a folder, no permission, inside a file...).
+
+    Also an :class:`OSError`, so ``except OSError`` keeps working for callers that do not know mzgeo.
+    """
+
+    def __str__(self) -> str:  # the Chinese message, not OSError's "[Errno n] ..." form
+        return str(self.args[0]) if self.args else ""
 
 
 class CRSError(MzgeoError, ValueError):

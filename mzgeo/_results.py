@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import CRSError, DataWarning, InputError
-from ._files import atomic_path
+from ._files import atomic_path, source_paths
 
 __all__ = [
     "PROBLEM_COLUMNS",
@@ -340,7 +340,7 @@ def _gpkg_ready(gdf: Any) -> Any:
     return out
 
 
-def write_gpkg(path: str | os.PathLike, layers: Mapping[str, Any]) -> str:
+def write_gpkg(path: str | os.PathLike, layers: Mapping[str, Any], *, sources: Iterable[str] = ()) -> str:
     """Write GeoDataFrames as layers of one GeoPackage, atomically (all layers or nothing).
 
     Uses :func:`mzgeo.io.write_layers` (other layers of an existing file are kept). Frames
@@ -353,6 +353,8 @@ def write_gpkg(path: str | os.PathLike, layers: Mapping[str, Any]) -> str:
         Destination ``.gpkg``.
     layers : mapping
         Layer name → GeoDataFrame.
+    sources : iterable of str, optional
+        Input files that must not be overwritten (see :func:`mzgeo._files.source_paths`).
 
     Returns
     -------
@@ -362,7 +364,7 @@ def write_gpkg(path: str | os.PathLike, layers: Mapping[str, Any]) -> str:
     Raises
     ------
     InputError
-        No layer has geometry.
+        No layer has geometry, or ``path`` is one of the input files.
     """
     usable = {
         k: v
@@ -378,7 +380,7 @@ def write_gpkg(path: str | os.PathLike, layers: Mapping[str, Any]) -> str:
     except ImportError:  # pragma: no cover - io is part of the package
         write_layers = None
     if write_layers is not None:
-        return str(write_layers(path, ready))
+        return str(write_layers(path, ready, sources=set(sources) | source_paths(layers)))
     with atomic_path(path) as tmp:  # pragma: no cover
         for name, gdf in ready.items():
             gdf.to_file(tmp, layer=name, driver="GPKG")
@@ -404,6 +406,8 @@ class AnalysisResult:
         self.params = dict(params)
         self.problems = concat_problems([problems])
         self._notes = list(notes or [])
+        #: Files the inputs were read from (:func:`mzgeo._files.path_key`); never overwritten.
+        self.sources: frozenset[str] = frozenset(getattr(notes, "paths", ()))
 
     def tables(self) -> dict[str, pd.DataFrame]:  # pragma: no cover - abstract
         """Tables for Excel: sheet name (Chinese) → frame with English columns."""
@@ -427,13 +431,19 @@ class AnalysisResult:
         -------
         str
             The path written.
+
+        Raises
+        ------
+        InputError
+            ``path`` is a file one of the inputs was read from (inputs are never modified).
         """
         from .report import write_excel
 
         sheets = dict(self.tables())
         if len(self.problems):
             sheets["数据问题"] = self.problems
-        return write_excel(path, sheets, self.params, title=title or self.title, notes=self._notes or None)
+        return write_excel(path, sheets, self.params, title=title or self.title, notes=self._notes or None,
+                           sources=self.sources)
 
     def to_gpkg(self, path: str | os.PathLike) -> str:
         """Write the spatial layers to one GeoPackage (atomically; readable in QGIS/ArcGIS).
@@ -448,7 +458,7 @@ class AnalysisResult:
         str
             The path written.
         """
-        return write_gpkg(path, self.layers())
+        return write_gpkg(path, self.layers(), sources=self.sources)
 
     def __repr__(self) -> str:
         shapes = ", ".join(f"{k}: {len(v)} 行" for k, v in self.tables().items())
@@ -466,11 +476,25 @@ def attach_geometry(df: pd.DataFrame, src: Any) -> Any:
     return gpd.GeoDataFrame(plain, geometry=src.geometry.reindex(plain.index).to_numpy(), crs=src.crs)
 
 
-def source_notes(*layers: Any) -> list[str]:
-    """Notes for the parameters sheet naming the data source of the inputs (e.g. synthetic demo)."""
-    notes = []
+class SourceNotes(list):
+    """Notes naming the data sources of a result's inputs, with the files they were read from.
+
+    A list of text lines (the 参数 sheet); :attr:`paths` holds the resolved input paths, which
+    :class:`AnalysisResult` keeps in ``sources`` so that its writers never overwrite an input.
+    """
+
+    paths: frozenset[str] = frozenset()
+
+
+def source_notes(*layers: Any) -> SourceNotes:
+    """Notes for the parameters sheet naming the data source of the inputs (e.g. synthetic demo).
+
+    The returned list also carries the inputs' file paths (``.paths``, see :class:`SourceNotes`).
+    """
+    notes = SourceNotes()
     for gdf in layers:
         src = getattr(gdf, "attrs", {}).get("mzgeo_source") if gdf is not None else None
         if src and f"数据来源：{src}" not in notes:
             notes.append(f"数据来源：{src}")
+    notes.paths = source_paths(*(g for g in layers if g is not None))
     return notes

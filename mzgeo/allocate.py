@@ -58,6 +58,7 @@ import scipy.sparse as sp
 
 from . import settings
 from ._errors import CRSError, InfeasibleError, InputError, NotSolvedError
+from ._files import source_paths
 from ._solvers import (
     INF,
     HighsOutcome,
@@ -453,6 +454,8 @@ class LocationModel:
         self._frames: dict[str, Any] = {}
         self._solve_time_s = float("nan")
         self._applied: dict[str, Any] = {}
+        #: Files the input layers were read from; the writers never overwrite them.
+        self.sources: frozenset[str] = frozenset()
 
     # ------------------------------------------------------------------ construction helpers
     @classmethod
@@ -470,7 +473,9 @@ class LocationModel:
     @classmethod
     def from_gdfs(cls, demand: pd.DataFrame, candidates: pd.DataFrame | None, **kwargs: Any) -> Any:
         """Build the model from demand and site layers (see :func:`allocate` for parameters)."""
-        return _from_layers(cls, demand, candidates, **kwargs)
+        model = _from_layers(cls, demand, candidates, **kwargs)
+        model.sources = source_paths(demand, candidates, kwargs.get("existing"))
+        return model
 
     from_geodataframe = from_gdfs
 
@@ -686,7 +691,8 @@ class LocationModel:
         }
         if len(self._frames["infeasible"]):
             sheets["无法覆盖的需求点"] = self._frames["infeasible"]
-        return write_excel(path, sheets, self.params, title=title or f"选址优化：{self.name_zh}")
+        return write_excel(path, sheets, self.params, title=title or f"选址优化：{self.name_zh}",
+                           sources=self.sources)
 
     def to_gpkg(self, path: str | os.PathLike) -> str:
         """Write the selected sites and the new assignments (lines demand → site) to a GeoPackage.
@@ -728,7 +734,7 @@ class LocationModel:
             name: _gpkg_safe(gdf.drop(columns=[c for c in hidden if c in gdf.columns]))
             for name, gdf in (("selected_sites", sel_gdf), ("open_sites", fac_gdf), ("new_assignments", line_gdf))
         }
-        return str(write_layers(path, layers))
+        return str(write_layers(path, layers, sources=self.sources))
 
     # ------------------------------------------------------------------ shared result frames
     def _collect_params(self, ctx: _Ctx, curve: str) -> dict:

@@ -64,7 +64,8 @@ from . import _boundary_markers as _bm
 from . import _boundary_sheets as _bs
 from . import settings
 from ._errors import InputError, Problem, ValidationError
-from ._files import atomic_path
+from ._files import SOURCE_PATHS, atomic_path, refuse_inputs, source_paths
+from ._files import path_key as _path_key
 from .layers import KINDS, VALUE_ALIASES
 
 __all__ = [
@@ -170,6 +171,7 @@ class BoundaryLines:
         str
             The path written.
         """
+        refuse_inputs(path, source_paths(self))
         with atomic_path(path) as tmp:
             for layer, frame in (("lines", self.lines), ("junctions", self.junctions), ("gaps", self.gaps)):
                 frame.to_file(tmp, layer=layer, driver="GPKG")
@@ -305,17 +307,19 @@ class InspectionChecklist:
         if not names:
             msg = "检查表中没有界线，无法写出 (no lines)"
             raise InputError(msg)
+        srcs = source_paths(self)
         if not per_line_workbooks:
+            refuse_inputs(path, srcs)
             written = [_bs.write_workbook(path, self, names, per_line_prefix=len(names) > 1)]
         else:
             folder = Path(path)
             if folder.suffix.lower() == ".xlsx":
                 msg = f"per_line_workbooks=True 时 path 应为文件夹，收到 {folder}"
                 raise InputError(msg)
-            written = [
-                _bs.write_workbook(folder / f"界线联检检查表_{_safe_file_name(n)}.xlsx", self, [n], False)
-                for n in names
-            ]
+            targets = {n: folder / f"界线联检检查表_{_safe_file_name(n)}.xlsx" for n in names}
+            for t in targets.values():
+                refuse_inputs(t, srcs)
+            written = [_bs.write_workbook(t, self, [n], False) for n, t in targets.items()]
         logger.info("inspection checklist: %d workbook(s), %d line(s)", len(written), len(names))
         return written
 
@@ -334,6 +338,7 @@ class InspectionChecklist:
             The path written.
         """
         names = self._select(lines)
+        refuse_inputs(path, source_paths(self))
         out = _bs.write_html(path, self, names)
         logger.info("inspection checklist HTML: %s (%d line(s))", path, len(names))
         return out
@@ -379,7 +384,8 @@ class InspectionResults:
         from .report import write_excel
 
         sheets = _bs.results_sheets(self.markers, self.repairs, self.problems)
-        return write_excel(path, sheets, params=self.params, chinese=False, title="界线联检结果")
+        return write_excel(path, sheets, params=self.params, chinese=False, title="界线联检结果",
+                           sources=source_paths(self))
 
 
 # --- helpers ----------------------------------------------------------------------------------------
@@ -655,6 +661,9 @@ def boundary_lines(
         "boundary_lines: %d units → %d lines, %d junctions, %d gaps/overlaps (tolerance %.1f m)",
         len(allu), len(lines), len(junctions), len(gaps), tol,
     )
+    srcs = tuple(source_paths(units, outer, overrides))  # the writers never overwrite these inputs
+    for frame in (lines, junctions, gaps):
+        frame.attrs[SOURCE_PATHS] = srcs
     return BoundaryLines(lines=lines, junctions=junctions, gaps=gaps, params=params)
 
 
@@ -1202,6 +1211,7 @@ def inspection_checklist(
         "year": year,
     }
     logger.info("inspection_checklist: %d lines, %d markers, %d findings", len(out), len(mk), len(findings))
+    out.attrs[SOURCE_PATHS] = tuple(source_paths(lines, markers, crossings))  # never overwritten
     return InspectionChecklist(
         lines=out, markers=mk, stretches=st, crossings=cross, junctions=junctions, gaps=gaps,
         findings=findings, year=year, params=params,
@@ -1270,4 +1280,5 @@ def read_inspection_results(
                 len(markers), len(repairs), len(problems), n_err)
     if strict and n_err:
         raise ValidationError(problems=problems, file=label)
+    markers.attrs[SOURCE_PATHS] = tuple(str(_path_key(p)) for p in paths)  # never overwritten
     return InspectionResults(markers=markers, repairs=repairs, problems=problems, params=params)

@@ -34,7 +34,7 @@ import re
 import shutil
 import tempfile
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,8 +48,8 @@ import shapely
 
 from . import crs as _crs
 from . import settings
-from ._errors import CRSError, DataWarning, InputError, Problem
-from ._files import atomic_path
+from ._errors import CRSError, DataWarning, FileAccessError, InputError, Problem
+from ._files import SOURCE_PATHS, atomic_path, file_error, path_key, refuse_inputs, source_paths
 from ._validate import (
     CODE_LABELS,
     CheckContext,
@@ -162,7 +162,8 @@ def read_layer(
         Canonical columns (names, codes as text, numbers as ``float64``, yes/no columns as
         nullable ``boolean``, categories normalised), extra columns kept as written, the
         lon/lat columns consumed into the geometry. ``attrs``: ``mzgeo_kind``,
-        ``mzgeo_source`` (file name), ``mzgeo_input_crs`` (``"gcj02"``, ``"wgs84"``,
+        ``mzgeo_source`` (file name), ``mzgeo_source_paths`` (resolved path; writers refuse
+        it as a destination), ``mzgeo_input_crs`` (``"gcj02"``, ``"wgs84"``,
         ``"EPSG:4549"``...), ``mzgeo_encoding`` (CSV and Shapefile).
 
     Raises
@@ -192,10 +193,15 @@ def read_layer(
     >>> gdf.crs.to_epsg(), gdf.attrs["mzgeo_input_crs"]  # doctest: +SKIP
     (4549, 'gcj02')
     """
-    loaded = _load(
-        path, kind, crs, sheet=sheet, layer=layer, encoding=encoding, lon_col=lon_col, lat_col=lat_col,
-        reference=reference, study_area=study_area,
-    )
+    try:
+        loaded = _load(
+            path, kind, crs, sheet=sheet, layer=layer, encoding=encoding, lon_col=lon_col, lat_col=lat_col,
+            reference=reference, study_area=study_area,
+        )
+    except OSError as exc:  # a folder named like a file, no permission...
+        if isinstance(exc, FileAccessError):
+            raise
+        raise file_error(exc, path, action="读取") from exc
     loaded.report.raise_if_errors()
     _emit_warnings(loaded.report)
     gdf = loaded.gdf
@@ -204,6 +210,7 @@ def read_layer(
     out.attrs.clear()
     set_kind(out, kind, loaded.meta["source"])
     out.attrs["mzgeo_input_crs"] = loaded.meta.get("input_crs")
+    out.attrs[SOURCE_PATHS] = (path_key(path),)  # writers refuse to overwrite it
     if loaded.meta.get("encoding"):
         out.attrs["mzgeo_encoding"] = loaded.meta["encoding"]
     logger.info(
@@ -268,7 +275,12 @@ def validate(
         msg = f"validate() 不支持参数 {sorted(unknown)}，可用：{sorted(allowed)}"
         raise InputError(msg)
     read_kwargs.pop("metric", None)
-    return _load(path, kind, crs, reference=reference, study_area=study_area, **read_kwargs).report
+    try:
+        return _load(path, kind, crs, reference=reference, study_area=study_area, **read_kwargs).report
+    except OSError as exc:  # a folder named like a file, no permission...
+        if isinstance(exc, FileAccessError):
+            raise
+        raise file_error(exc, path, action="读取") from exc
 
 
 def read_table(
@@ -318,7 +330,9 @@ def read_table(
     return pd.read_csv(_stdio.StringIO(text), sep=_sniff_delimiter(text, suffix), dtype=str)
 
 
-def write_layer(gdf: gpd.GeoDataFrame, path: str | os.PathLike, layer: str | None = None) -> Path:
+def write_layer(
+    gdf: gpd.GeoDataFrame, path: str | os.PathLike, layer: str | None = None, *, sources: Iterable[str] = ()
+) -> Path:
     """Write a layer atomically to a GeoPackage, GeoJSON or Shapefile (chosen by suffix).
 
     A GeoPackage that exists keeps its other layers: it is copied to a temporary file beside
@@ -335,6 +349,9 @@ def write_layer(gdf: gpd.GeoDataFrame, path: str | os.PathLike, layer: str | Non
         ``.gpkg``, ``.geojson``/``.json`` or ``.shp``.
     layer : str, optional
         GeoPackage layer name; default ``gdf.attrs["mzgeo_kind"]``, else the file stem.
+    sources : iterable of str, optional
+        Further input files (:func:`mzgeo._files.path_key`) that must not be overwritten;
+        the file ``gdf`` was read from (``attrs["mzgeo_source_paths"]``) always is refused.
 
     Returns
     -------
@@ -344,16 +361,22 @@ def write_layer(gdf: gpd.GeoDataFrame, path: str | os.PathLike, layer: str | Non
     Raises
     ------
     InputError
-        Unsupported suffix, or ``gdf`` is not a GeoDataFrame.
+        Unsupported suffix, ``gdf`` is not a GeoDataFrame, or ``path`` is the file ``gdf``
+        was read from (inputs are never modified, also not another layer of an input
+        GeoPackage).
+    FileAccessError
+        ``path`` is a folder, lies inside a file or is not writable.
     CRSError
         ``gdf`` has no CRS.
     """
     target = Path(path)
     name = layer or gdf.attrs.get("mzgeo_kind") or target.stem
-    return write_layers(target, {name: gdf})
+    return write_layers(target, {name: gdf}, sources=sources)
 
 
-def write_layers(path: str | os.PathLike, layers: Mapping[str, gpd.GeoDataFrame]) -> Path:
+def write_layers(
+    path: str | os.PathLike, layers: Mapping[str, gpd.GeoDataFrame], *, sources: Iterable[str] = ()
+) -> Path:
     """Write several layers to one GeoPackage in a single atomic step.
 
     Parameters
@@ -362,6 +385,9 @@ def write_layers(path: str | os.PathLike, layers: Mapping[str, gpd.GeoDataFrame]
         A ``.gpkg`` (any suffix of :func:`write_layer` when there is one layer).
     layers : mapping
         Layer name → GeoDataFrame (each with a CRS). Existing layers of other names are kept.
+    sources : iterable of str, optional
+        Further input files (:func:`mzgeo._files.path_key`) that must not be overwritten,
+        besides those the layers were read from.
 
     Returns
     -------
@@ -371,11 +397,17 @@ def write_layers(path: str | os.PathLike, layers: Mapping[str, gpd.GeoDataFrame]
     Raises
     ------
     InputError
-        No layers, several layers for a single-layer format, unsupported suffix.
+        No layers, several layers for a single-layer format, unsupported suffix, or
+        ``path`` is a file one of the layers was read from.
+    FileAccessError
+        ``path`` is a folder, lies inside a file or is not writable.
     CRSError
         A layer has no CRS.
     """
     target = Path(path)
+    refuse_inputs(target, source_paths(layers) | set(sources))
+    if target.is_dir():
+        raise file_error(IsADirectoryError(21, "Is a directory", str(target)), target, action="写入")
     suffix = target.suffix.lower()
     if suffix not in _WRITE_DRIVERS:
         msg = f"不支持写入 {target.name}：可用 {'、'.join(sorted(_WRITE_DRIVERS))} (unsupported format)"
@@ -425,8 +457,13 @@ def _prepare_for_writing(gdf: Any, driver: str, name: str) -> gpd.GeoDataFrame:
 
 def _write_shapefile(frame: gpd.GeoDataFrame, target: Path) -> None:
     """Write a Shapefile into a temporary folder beside ``target``, then move each part."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmpdir = Path(tempfile.mkdtemp(prefix=f".{target.stem}.", dir=target.parent))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmpdir = Path(tempfile.mkdtemp(prefix=f".{target.stem}.", dir=target.parent))
+    except FileExistsError as exc:  # a file stands where a folder of the path should be
+        raise file_error(NotADirectoryError(20, "Not a directory", str(target)), target, action="写入") from exc
+    except OSError as exc:
+        raise file_error(exc, target, action="写入") from exc
     try:
         tmp = tmpdir / target.name
         with warnings.catch_warnings():

@@ -13,14 +13,14 @@ import datetime as _dt
 import math
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ._errors import InputError
-from ._files import atomic_path
+from ._files import atomic_path, refuse_inputs, source_paths
 
 __all__ = [
     "LABELS",
@@ -667,6 +667,7 @@ def write_excel(
     title: str | None = None,
     chinese: bool = True,
     notes: list[str] | None = None,
+    sources: Iterable[str] = (),
 ) -> str:
     """Write tables to one Excel workbook, atomically, ready to print.
 
@@ -690,11 +691,21 @@ def write_excel(
         Translate headers with :func:`to_chinese`.
     notes : list of str, optional
         Lines written under the parameters (e.g. "示例数据（合成）").
+    sources : iterable of str, optional
+        Input files (:func:`mzgeo._files.path_key`) that must not be overwritten, besides
+        those the frames were read from (``attrs["mzgeo_source_paths"]``).
 
     Returns
     -------
     str
         The path written.
+
+    Raises
+    ------
+    InputError
+        Nothing to write, or ``path`` is one of the input files.
+    FileAccessError
+        ``path`` is a folder, lies inside a file or is not writable.
     """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -703,6 +714,7 @@ def write_excel(
     if not sheets and not params:
         msg = "没有要写入 Excel 的表格 (no tables to write)"
         raise InputError(msg)
+    refuse_inputs(path, source_paths(sheets) | set(sources))
     wb = Workbook()
     wb.remove(wb.active)
     used: set[str] = set()

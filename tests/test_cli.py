@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import warnings
@@ -199,15 +200,39 @@ def test_map_command(files, tmp_path, capsys):
 
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory):
-    """``mzgeo demo`` run as a user runs it, in a clean folder."""
+    """``mzgeo demo`` run as a user runs it, from an empty working folder, with a fresh home
+    and temporary folder (so that any file written outside --out and --tables is seen)."""
     root = tmp_path_factory.mktemp("demo")
+    for name in ("cwd", "home", "tmp"):
+        (root / name).mkdir()
+    env = {**os.environ, "HOME": str(root / "home"), "TMPDIR": str(root / "tmp"),
+           "XDG_CACHE_HOME": str(root / "home" / ".cache"), "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+           "PYTHONDONTWRITEBYTECODE": "1"}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = subprocess.run(
             [sys.executable, "-m", "mzgeo", "demo", "--out", str(root / "maps"), "--tables", str(root / "out")],
-            capture_output=True, text=True, cwd=root, check=False, timeout=900,
+            capture_output=True, text=True, cwd=root / "cwd", check=False, timeout=900, env=env,
         )
     return root, res
+
+
+@pytest.mark.slow
+def test_demo_writes_only_into_its_folders(demo_run):
+    """Every file ``mzgeo demo --out DIR --tables DIR2`` leaves is in DIR or DIR2: no cache in the home
+    folder, nothing in the working folder, no temporary file left (also not hidden ones in DIR, DIR2)."""
+    root, res = demo_run
+    assert res.returncode == 0, res.stderr[-3000:]
+    files = sorted(p.relative_to(root) for p in root.rglob("*") if p.is_file())
+    outside = [p for p in files if p.parts[0] not in ("maps", "out")]
+    assert outside == []
+    hidden = [p for p in files if p.name.startswith(".")]
+    assert hidden == []
+    assert len(files) >= 20
+    # and every file written is one the summary lists
+    listed = {Path(line.strip()).resolve() for line in res.stdout.splitlines() if line.strip().endswith(
+        (".html", ".xlsx", ".gpkg"))}
+    assert {(root / p).resolve() for p in files} <= listed
 
 
 @pytest.mark.slow
