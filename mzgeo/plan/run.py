@@ -57,7 +57,8 @@ METRICS: dict[str, tuple[str, int]] = {
     "beds_per_1000": ("每千名老人床位数", 1),
     "bed_gap": ("床位缺口（张）", -1),
     "nursing_share": ("护理型床位占比", 1),
-    "cemetery_minutes": ("到最近公益性公墓/骨灰堂驾车时间（分钟）", -1),
+    "cemetery_share_covered": ("公益性公墓/骨灰堂驾车可达人口比例", 1),
+    "cemetery_minutes": ("到最近公益性公墓/骨灰堂平均驾车时间（分钟）", -1),
     "graves_in_zones": ("三沿五区内坟墓（座）", -1),
     "markers_flagged": ("发现问题的界桩（个）", -1),
 }
@@ -306,10 +307,12 @@ def run_plan(
             timings[key] = dt
             summary.results[key] = result
             files = []
+            t1 = time.perf_counter()
             if a.get("excel") and hasattr(result, "to_excel"):
                 files.append(Path(result.to_excel(out / a["excel"])))
             if a.get("gpkg") and hasattr(result, "to_gpkg"):
                 files.append(Path(result.to_gpkg(out / a["gpkg"])))
+            timings[f"写出 {key}"] = time.perf_counter() - t1
             summary.files.extend(files)
             if extra is not None and len(extra):
                 metrics.append(extra)
@@ -330,7 +333,7 @@ def run_plan(
     table = pd.concat(metrics, ignore_index=True) if metrics else pd.DataFrame(
         columns=["code", "name", "level", "metric", "value", "target", "met"])
     table = table.sort_values(["metric", "level", "code"], kind="stable").reset_index(drop=True)
-    summary.files.append(_atomic_text(out / "分区指标.csv", table.to_csv(index=False, float_format="%.6g"),
+    summary.files.append(_atomic_text(out / "分区指标.csv", table.to_csv(index=False, float_format="%.10g"),
                                       encoding="utf-8-sig"))
     fac = _facilities(p, layers)
     summary.files.append(_atomic_text(out / "设施清单.csv", fac.to_csv(index=False, float_format="%.1f"),
@@ -434,12 +437,11 @@ def _run_one(key: str, a: dict, layers: dict, network: Callable[[str], Any]) -> 
     if key == "cemeteries":
         res = mzgeo.cemetery_coverage(network(a.get("mode", "drive")), layers[a.get("cemeteries", "cemeteries")],
                                       units)
-        tab = res.table if hasattr(res, "table") else None
-        mets = None
-        if tab is not None and "minutes" in tab.columns and "code" in tab.columns:
-            m = float(s.cemetery_minutes)
-            mets = _metric_rows(tab, {"minutes": "cemetery_minutes"}, {"cemetery_minutes": m},
-                                {"cemetery_minutes": lambda v: (v <= m).where(v.notna(), pd.NA)})
+        m = float(s.cemetery_minutes)
+        mets = _metric_rows(res.townships, {"share_covered": "cemetery_share_covered",
+                                            "mean_minutes": "cemetery_minutes"},
+                            {"cemetery_share_covered": 1.0, "cemetery_minutes": m},
+                            {"cemetery_share_covered": lambda v: (v >= 1.0 - 1e-9).where(v.notna(), pd.NA)})
         return res, mets
     if key == "graves":
         lines = {label: layers[n] for label, n in (a.get("lines") or {}).items()}

@@ -307,7 +307,8 @@ def load_plan(path_or_text: str | os.PathLike, *, base_dir: str | os.PathLike | 
             if isinstance(spec.get("minutes"), list) and not all(
                     isinstance(m, _NUM) and not isinstance(m, bool) and m > 0 for m in spec["minutes"]):
                 chk.add(f"{path}.minutes", "minutes 应为正数列表，如 [5, 10, 15] (bad value)", "bad_value")
-        needs_net = any(k in analyses for k in ("shelter_coverage", "shelters", "daycare", "cemeteries"))
+        needs_net = any(isinstance(analyses.get(k), dict) and analyses[k].get("enabled", True) is not False
+                        for k in ("shelter_coverage", "shelters", "daycare", "cemeteries"))
         if needs_net and not (isinstance(net, dict) and ("roads" in net or "osm" in net)):
             chk.add("network", "所选分析需要路网：请在 [network] 中给出 roads = \"道路输入名\" 或 osm = \"文件.osm.pbf\"",
                     "missing_key")

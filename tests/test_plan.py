@@ -1,0 +1,269 @@
+"""Plan files: schema validation with line numbers, replayable runs, changed inputs, comparison."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+import mzgeo
+from mzgeo.demo import demo_path
+from mzgeo.plan import compare_runs, init_plan, load_plan, run_plan
+
+DATA = demo_path()
+LEDGER_CSV = DATA / "年度任务台账2017.csv"
+
+
+def _plan_text(apply: str = "none", institutions: Path | None = None, rules: str = "", daycare: bool = True) -> str:
+    """A small plan on the demo data: the ledger, beds and (optionally) day-care coverage."""
+    gpkg = (DATA / "huzhou_demo.gpkg").as_posix()
+    inst = (institutions or DATA / "养老机构.csv").as_posix()
+    text = f"""
+[plan]
+name = "测试计划"
+year = 2017
+
+[inputs.townships]
+path = "{gpkg}"
+layer = "units_township"
+kind = "units"
+
+[inputs.counties]
+path = "{gpkg}"
+layer = "units_county"
+kind = "units"
+filter = {{ in_huzhou = true }}
+
+[inputs.villages]
+path = "{gpkg}"
+layer = "villages"
+
+[inputs.daycare]
+path = "{gpkg}"
+layer = "daycare"
+
+[inputs.institutions]
+path = "{inst}@gcj02"
+
+[inputs.roads]
+path = "{gpkg}"
+layer = "roads"
+
+[inputs.projects]
+path = "{LEDGER_CSV.as_posix()}@gcj02"
+
+[network]
+roads = "roads"
+
+[rules]
+{rules}
+
+[ledger]
+projects = "projects"
+year = 2017
+apply = "{apply}"
+excel = "台账.xlsx"
+
+[analyses.beds]
+institutions = "institutions"
+units = ["townships", "counties"]
+excel = "养老床位.xlsx"
+
+[analyses.daycare]
+daycare = "daycare"
+demand = "villages"
+units = ["townships", "counties"]
+"""
+    if not daycare:
+        drop = ("[inputs.villages]", "[inputs.daycare]", "[inputs.roads]", "[network]", "[analyses.daycare]")
+        text = "\n\n".join(b for b in text.split("\n\n") if not b.strip().startswith(drop))
+    return text
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("runs")
+    out = {}
+    for key, apply in (("a1", "none"), ("a2", "none"), ("b", "planned")):
+        plan = root / f"{key}.toml"
+        plan.write_text(_plan_text(apply), encoding="utf-8")
+        run_plan(plan, root / key)
+        out[key] = root / key
+    return out
+
+
+def _cells(path: Path) -> dict[str, list[tuple]]:
+    wb = openpyxl.load_workbook(path, read_only=True)
+    return {name: list(wb[name].iter_rows(values_only=True)) for name in wb.sheetnames}
+
+
+def test_replaying_a_plan_writes_the_same_tables(runs: dict[str, Path]) -> None:
+    a, b = runs["a1"], runs["a2"]
+    books = sorted(p.name for p in a.glob("*.xlsx"))
+    assert set(books) == {"台账.xlsx", "养老床位.xlsx"}
+    for name in books:
+        ca, cb = _cells(a / name), _cells(b / name)
+        assert ca == cb, name
+        assert sum(len(rows) for rows in ca.values()) > 10
+    for name in ("分区指标.csv", "设施清单.csv"):
+        assert (a / name).read_bytes() == (b / name).read_bytes()
+
+
+def test_manifest_records_checksums_versions_and_parameters(runs: dict[str, Path]) -> None:
+    m = json.loads((runs["a1"] / "manifest.json").read_text(encoding="utf-8"))
+    gpkg = DATA / "huzhou_demo.gpkg"
+    assert m["inputs"]["villages"]["sha256"] == hashlib.sha256(gpkg.read_bytes()).hexdigest()
+    assert m["inputs"]["projects"]["sha256"] == hashlib.sha256(LEDGER_CSV.read_bytes()).hexdigest()
+    assert m["inputs"]["institutions"]["rows"] == 140
+    assert m["versions"]["mzgeo"] == mzgeo.__version__ and m["versions"]["pandas"] == pd.__version__
+    assert m["rules"]["bed_target_per_1000"] == 37.5  # default, recorded although the plan does not set it
+    assert m["analyses"]["beds"]["params"]["target_per_1000"] == 37.5
+    assert m["analyses"]["daycare"]["params"]["minutes_rural"] == 20.0
+    assert set(m["timings_s"]) >= {"读取输入", "beds", "daycare", "总计"}
+    assert m["changed_inputs"] == []
+    assert m["ledger"]["sentences"][0] == "120个避灾安置场所新建改建任务，已动工120个，动工率100%，完工118个，完工率98.3%"
+
+
+def test_rules_override_settings_for_the_run_only(tmp_path: Path) -> None:
+    plan = tmp_path / "p.toml"
+    text = _plan_text(rules="bed_target_per_1000 = 40\nnursing_share_target = 0.6", daycare=False)
+    text += "\n[analyses.daycare]\nenabled = false\n"  # a disabled analysis needs no network
+    plan.write_text(text, encoding="utf-8")
+    s = run_plan(plan, tmp_path / "out")
+    assert s.results["beds"].params["target_per_1000"] == 40.0
+    assert "daycare" not in s.results
+    assert mzgeo.settings.bed_target_per_1000 == 37.5 and mzgeo.settings.nursing_share_target == 0.55
+    met = pd.read_csv(tmp_path / "out" / "分区指标.csv", dtype={"code": str})
+    city = met[(met["code"] == "330500") & (met["metric"] == "beds_per_1000")].iloc[0]
+    assert city["target"] == 40.0 and city["value"] == pytest.approx(24120 / 638.669)
+    assert str(city["met"]) == "False"  # 37.8 < 40
+
+
+def test_a_changed_input_is_named(tmp_path: Path) -> None:
+    inst = tmp_path / "养老机构.csv"
+    shutil.copyfile(DATA / "养老机构.csv", inst)
+    plan = tmp_path / "p.toml"
+    plan.write_text(_plan_text(institutions=inst, daycare=False), encoding="utf-8")
+    first = run_plan(plan, tmp_path / "out")
+    assert first.changed_inputs == []
+    text = inst.read_bytes().decode("gbk").replace(",330.0,", ",331.0,", 1).replace(",330,", ",331,", 1)
+    inst.write_bytes(text.encode("gbk"))
+    lines: list[str] = []
+    second = run_plan(plan, tmp_path / "out", progress=lines.append)
+    assert second.changed_inputs == ["institutions"]
+    assert any("institutions" in line and "不同" in line for line in lines)
+    m = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert m["changed_inputs"] == ["institutions"]
+    assert second.results["beds"].table["beds"].max() >= first.results["beds"].table["beds"].max()
+    assert second.results["beds"].total["beds"].iloc[0] == first.results["beds"].total["beds"].iloc[0] + 1
+
+
+def test_compare_shows_beds_added_by_the_planned_projects(runs: dict[str, Path], tmp_path: Path) -> None:
+    got = compare_runs(runs["a1"], runs["b"], tmp_path)
+    units = got["units"]
+    # independent expectation: planned bed projects, by township code, at max(planned, delivered)
+    raw = pd.read_csv(LEDGER_CSV, encoding="gbk", dtype={"所属区划代码": str, "设施编号": str})
+    beds = raw[raw["项目类型"] == "养老机构床位"]
+    added = beds.assign(q=beds[["计划数量", "完成数量"]].max(axis=1)).groupby("所属区划代码")["q"].sum()
+    change = units[(units["metric"] == "beds") & (units["level"] == "乡镇街道")].set_index("code")["change"]
+    assert change.to_dict() == pytest.approx(added.to_dict())
+    city = units[(units["metric"] == "beds") & (units["code"] == "330500")].iloc[0]
+    assert city["value_a"] == 24120 and city["change"] == 2740
+    per1000 = units[(units["metric"] == "beds_per_1000") & (units["level"] == "乡镇街道")]
+    assert set(per1000["code"]) == set(added.index) and (per1000["change"] > 0).all()
+    # units that crossed the target come first
+    crossed = units["crossed"] != ""
+    assert crossed.any() and not crossed.iloc[crossed.to_numpy().argmin():].any()
+    fac = got["facilities"]
+    counts = fac.groupby(["kind", "change"]).size().to_dict()
+    assert counts[("institutions", "新增")] == beds["设施编号"].isna().sum() == 8
+    assert counts[("institutions", "变更")] == beds["设施编号"].nunique() == 4
+    assert counts[("daycare", "新增")] == 80
+    assert got["inputs"].empty  # same input files in both runs
+    names = {p.name for p in got["files"]}
+    assert names == {"比较.xlsx", "比较地图.html"}
+    sheets = openpyxl.load_workbook(tmp_path / "比较.xlsx", read_only=True).sheetnames
+    assert sheets[:2] == ["分区变化", "设施变化"]
+
+
+def test_compare_refuses_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
+    with pytest.raises(mzgeo.InputError, match="不是 mzgeo run 的输出文件夹"):
+        compare_runs(tmp_path, tmp_path, tmp_path / "x")
+
+
+def test_schema_errors_come_all_at_once_with_line_numbers(tmp_path: Path) -> None:
+    text = """[plan]
+name = "x"
+
+[inputs.villages]
+path = "没有这个文件.gpkg"
+
+[inputs.institutions]
+path = "{}@gcj02"
+knid = "institutions"
+
+[analyses.beds]
+institution = "institutions"
+units = ["townships"]
+
+[analyses.shelter_coverage]
+facilities = "shelters"
+minutes = "10"
+mode = "bike"
+
+[rulse]
+x = 1
+""".format((DATA / "养老机构.csv").as_posix())
+    plan = tmp_path / "bad.toml"
+    plan.write_text(text, encoding="utf-8")
+    with pytest.raises(mzgeo.ValidationError) as err:
+        load_plan(plan)
+    probs = {(p.code, p.row): p for p in err.value.problems}
+    assert ("missing_file", 5) in probs and "没有这个文件.gpkg" in probs[("missing_file", 5)].message
+    assert "是否应为「kind」" in probs[("unknown_key", 9)].message
+    assert "是否应为「institutions」" in probs[("unknown_key", 12)].message
+    assert ("unknown_input", 13) in probs  # townships not declared
+    assert ("wrong_type", 17) in probs and "列表" in probs[("wrong_type", 17)].message
+    assert ("bad_value", 18) in probs
+    assert "是否应为「rules」" in probs[("unknown_key", 20)].message
+    assert any(p.code == "missing_key" and p.column == "network" for p in err.value.problems)  # needs roads
+    assert len(err.value.problems) == 9
+    assert all(p.file == "bad.toml" for p in err.value.problems)
+    assert "第 12 行" in str(err.value)
+
+
+def test_toml_syntax_error_names_the_line(tmp_path: Path) -> None:
+    plan = tmp_path / "bad.toml"
+    plan.write_text('[plan]\nname = "x"\nyear = = 2017\n', encoding="utf-8")
+    with pytest.raises(mzgeo.ValidationError) as err:
+        load_plan(plan)
+    assert err.value.problems[0].row == 3 and "TOML" in err.value.problems[0].message
+
+
+def test_missing_plan_file_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(mzgeo.InputError, match="计划文件不存在"):
+        run_plan(tmp_path / "nope.toml", tmp_path)
+
+
+def test_init_plan_writes_a_valid_demo_template(tmp_path: Path) -> None:
+    path = init_plan(tmp_path / "plan.toml")
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# mzgeo 计划文件") and "[analyses.beds]" in text
+    plan = load_plan(path)  # every demo path resolves (absolute paths to the demo folder)
+    assert plan.inputs["institutions"]["crs"] == "gcj02"
+    assert set(plan.analyses()) == {"shelter_coverage", "shelters", "daycare", "beds", "cemeteries", "graves",
+                                    "markers"}
+    with pytest.raises(mzgeo.InputError, match="文件已存在"):
+        init_plan(path)
+
+
+@pytest.mark.parametrize("name", ["demo_plan.toml", "demo_plan_2018.toml"])
+def test_shipped_demo_plans_validate(name: str) -> None:
+    plan = load_plan(DATA / name)
+    assert plan.inputs["villages"]["path"] == DATA.resolve() / "huzhou_demo.gpkg"
+    assert plan.data["ledger"]["apply"] == ("none" if name == "demo_plan.toml" else "planned")
