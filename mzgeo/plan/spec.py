@@ -161,7 +161,8 @@ class _Checker:
         kinds = kind if isinstance(kind, tuple) else (kind,)
         ok = isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
         if not ok:
-            want = "或".join(dict.fromkeys(_TYPE_ZH.get(k, k.__name__) for k in kinds))
+            names = ["数字"] if set(kinds) == set(_NUM) else [_TYPE_ZH.get(k, k.__name__) for k in kinds]
+            want = "或".join(dict.fromkeys(names))
             self.add(path, f"「{path}」应为{want}，实际为 {value!r} (wrong type)", "wrong_type")
         return ok
 
