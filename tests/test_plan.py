@@ -267,3 +267,25 @@ def test_shipped_demo_plans_validate(name: str) -> None:
     plan = load_plan(DATA / name)
     assert plan.inputs["villages"]["path"] == DATA.resolve() / "huzhou_demo.gpkg"
     assert plan.data["ledger"]["apply"] == ("none" if name == "demo_plan.toml" else "planned")
+
+
+def test_demo_plan_burial_and_boundary_figures(tmp_path: Path) -> None:
+    lines: list[str] = []
+    s = run_plan(DATA / "demo_plan.toml", tmp_path / "run", only=["graves", "markers"], progress=lines.append)
+    assert any(line.startswith("✓ 三沿五区坟墓排查") for line in lines)
+    met = pd.read_csv(tmp_path / "run" / "分区指标.csv", dtype={"code": str})
+    graves = met[met["metric"] == "graves_in_zones"]
+    pts = s.results["graves"].points
+    assert graves["value"].sum() == int(pts["violates"].sum()) > 0
+    by_town = pts[pts["violates"].astype(bool)].groupby("unit_code").size()
+    assert graves.set_index("code")["value"][by_town.index].tolist() == by_town.tolist()
+    assert (graves["met"].astype(str) == (graves["value"] == 0).astype(str)).all()
+    markers = met[met["metric"] == "markers_flagged"]
+    mk = s.results["markers"].markers
+    assert markers["value"].sum() == int(mk["flagged"].sum())
+    assert set(markers["code"]) == set(mk["line_name"])  # county lines only (南德线, 吴南线...)
+    m = json.loads((tmp_path / "run" / "manifest.json").read_text(encoding="utf-8"))
+    assert set(m["analyses"]) == {"graves", "markers"}
+    assert m["analyses"]["graves"]["params"]["burial_buffer_m"]["铁路"] == 200.0  # applied, from the plan's rules
+    assert m["analyses"]["graves"]["params"]["n_violating"] == graves["value"].sum()
+    assert m["rules"]["burial_buffer_m"]["railway"] == 200.0  # defaults kept beside the plan's own classes

@@ -38,12 +38,18 @@ from mzgeo._errors import InputError
 
 from .spec import RULES, Plan, load_plan
 
-__all__ = ["METRICS", "RunSummary", "run_plan"]
+__all__ = ["ANALYSIS_NAMES", "METRICS", "RunSummary", "run_plan"]
 
 logger = logging.getLogger("mzgeo")
 
 _DEPENDENCIES = ("numpy", "pandas", "geopandas", "shapely", "pyproj", "pyogrio", "scipy", "highspy", "openpyxl",
                  "folium", "networkx")
+#: Analysis key → Chinese name (progress lines and the manifest).
+ANALYSIS_NAMES: dict[str, str] = {
+    "shelter_coverage": "避灾安置场所覆盖", "shelters": "避灾安置场所容量", "daycare": "居家养老服务照料中心覆盖",
+    "beds": "每千名老人床位数", "cemeteries": "公益性公墓/骨灰堂覆盖", "graves": "三沿五区坟墓排查",
+    "markers": "界桩检查",
+}
 #: Metric key → (Chinese label, direction: +1 higher is better, -1 lower is better).
 METRICS: dict[str, tuple[str, int]] = {
     "shelter_share_covered": ("避灾安置场所步行覆盖人口比例", 1),
@@ -195,6 +201,7 @@ def run_plan(
     *,
     progress: Callable[[str], None] | None = None,
     only: list[str] | None = None,
+    base_dir: str | os.PathLike | None = None,
 ) -> RunSummary:
     """Run every analysis of a plan file and write the outputs and ``manifest.json``.
 
@@ -209,6 +216,9 @@ def run_plan(
         Receives one Chinese line per step (the CLI prints them); default the ``mzgeo`` logger.
     only : list of str, optional
         Run only these analyses (keys of ``[analyses]``).
+    base_dir : str or os.PathLike, optional
+        Folder for relative paths of a plan given as text (default the working directory;
+        a plan file's own folder otherwise).
 
     Returns
     -------
@@ -223,7 +233,7 @@ def run_plan(
         A file is missing, a filter names a missing column, an unknown analysis in ``only``.
     """
     say = progress or (lambda msg: logger.info(msg))
-    p = plan if isinstance(plan, Plan) else load_plan(plan)
+    p = plan if isinstance(plan, Plan) else load_plan(plan, base_dir=base_dir)
     if out_dir is None:
         given = p.data.get("plan", {}).get("out")
         out = (p.base_dir / given) if given else p.base_dir / f"{Path(p.source).stem}_输出"
@@ -300,7 +310,7 @@ def run_plan(
 
         for key, a in analyses.items():
             t0 = time.perf_counter()
-            say(f"… 分析 {key}")
+            say(f"… {ANALYSIS_NAMES[key]}（{key}）")
             n_warn = len(caught)
             result, extra = _run_one(key, a, layers, network)
             dt = time.perf_counter() - t0
@@ -325,9 +335,9 @@ def run_plan(
             for w in caught[n_warn:]:
                 if issubclass(w.category, mzgeo.DataWarning):
                     problems.append({"step": key, "severity": "warning", "message": str(w.message)})
-            analysis_info[key] = {"params": getattr(result, "params", {}), "outputs": [f.name for f in files],
+            analysis_info[key] = {"name": ANALYSIS_NAMES[key], "params": getattr(result, "params", {}), "outputs": [f.name for f in files],
                                   "n_problems": n_prob, "seconds": round(dt, 3)}
-            say(f"✓ 分析 {key}（{dt:.1f} 秒）")
+            say(f"✓ {ANALYSIS_NAMES[key]}（{dt:.1f} 秒）")
 
     # per-unit figures, facilities and units for compare
     table = pd.concat(metrics, ignore_index=True) if metrics else pd.DataFrame(
