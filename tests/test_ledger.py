@@ -148,3 +148,20 @@ def test_projects_missing_required_columns(tmp_path: Path) -> None:
     report = mzgeo.validate(path, "projects", crs="gcj02")
     missing = {p.column for p in report.errors if p.code == "missing_column"}
     assert missing == {"项目类型", "计划数量", "年份", "状态"}
+
+
+def test_build_ledger_is_deterministic_and_registered(tmp_path: Path) -> None:
+    import hashlib
+    import importlib.util
+    import json
+
+    spec = importlib.util.spec_from_file_location("build_ledger", demo_path() / "build_ledger.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rebuilt = module.build(tmp_path)
+    assert rebuilt.read_bytes() == LEDGER_CSV.read_bytes()
+    manifest = json.loads((demo_path() / "manifest.json").read_text(encoding="utf-8"))
+    entry = manifest["files"][LEDGER_CSV.name]
+    assert entry["sha256"] == hashlib.sha256(LEDGER_CSV.read_bytes()).hexdigest()
+    assert entry["bytes"] == LEDGER_CSV.stat().st_size
+    assert b"\r\n" in rebuilt.read_bytes() and "项目类型".encode("gbk") in rebuilt.read_bytes()

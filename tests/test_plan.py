@@ -289,3 +289,16 @@ def test_demo_plan_burial_and_boundary_figures(tmp_path: Path) -> None:
     assert m["analyses"]["graves"]["params"]["burial_buffer_m"]["铁路"] == 200.0  # applied, from the plan's rules
     assert m["analyses"]["graves"]["params"]["n_violating"] == graves["value"].sum()
     assert m["rules"]["burial_buffer_m"]["railway"] == 200.0  # defaults kept beside the plan's own classes
+
+
+def test_default_output_folder_is_relative_to_the_working_directory(tmp_path: Path, monkeypatch) -> None:
+    plan = tmp_path / "plans" / "p.toml"
+    plan.parent.mkdir()
+    plan.write_text(_plan_text(daycare=False).replace('year = 2017\n', 'year = 2017\nout = "结果/2017"\n', 1),
+                    encoding="utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    s = run_plan(plan)
+    assert s.out_dir.resolve() == work / "结果" / "2017"
+    assert (work / "结果" / "2017" / "manifest.json").exists() and not (plan.parent / "结果").exists()

@@ -210,8 +210,9 @@ def run_plan(
     plan : str, os.PathLike or Plan
         A plan file, TOML text, or a :class:`~mzgeo.plan.Plan` from :func:`load_plan`.
     out_dir : str or os.PathLike, optional
-        Output folder; default ``[plan] out`` (relative to the plan file), else
-        ``<plan name>_输出`` beside the plan.
+        Output folder; default ``[plan] out``, else ``runs/<plan file name>``; relative paths
+        are relative to the working directory (as the CLI's ``-o``), so that outputs never
+        land in the folder of the input data.
     progress : callable, optional
         Receives one Chinese line per step (the CLI prints them); default the ``mzgeo`` logger.
     only : list of str, optional
@@ -234,9 +235,9 @@ def run_plan(
     """
     say = progress or (lambda msg: logger.info(msg))
     p = plan if isinstance(plan, Plan) else load_plan(plan, base_dir=base_dir)
-    if out_dir is None:
+    if out_dir is None:  # like the CLI's -o: relative to the working directory, never beside the inputs
         given = p.data.get("plan", {}).get("out")
-        out = (p.base_dir / given) if given else p.base_dir / f"{Path(p.source).stem}_输出"
+        out = Path(given) if given else Path("runs") / Path(p.source).stem
     else:
         out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
