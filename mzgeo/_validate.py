@@ -692,8 +692,11 @@ def check_projects(ctx: CheckContext) -> None:
         if col not in d.columns:
             continue
         raw = d[col]
-        text = raw.astype("string").str.strip().str.replace(r"[年月/.]", "-", regex=True).str.replace("日", "")
-        values = pd.to_datetime(text, errors="coerce", format="mixed")
+        if pd.api.types.is_datetime64_any_dtype(raw):  # Excel date cells
+            values = raw
+        else:
+            text = raw.astype("string").str.strip().str.replace(r"[年月/.]", "-", regex=True).str.replace("日", "")
+            values = pd.to_datetime(text, errors="coerce", format="mixed")
         blank = blank_mask(raw)
         bad = (~blank & values.isna()).to_numpy(dtype=bool)
         head = ctx.header(col)

@@ -165,3 +165,27 @@ def test_build_ledger_is_deterministic_and_registered(tmp_path: Path) -> None:
     assert entry["sha256"] == hashlib.sha256(LEDGER_CSV.read_bytes()).hexdigest()
     assert entry["bytes"] == LEDGER_CSV.stat().st_size
     assert b"\r\n" in rebuilt.read_bytes() and "项目类型".encode("gbk") in rebuilt.read_bytes()
+
+
+def test_projects_from_excel_with_date_cells(tmp_path: Path) -> None:
+    import datetime as dt
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["项目名称", "项目类型", "计划数量", "年份", "状态", "开工日期", "完工日期", "完成数量", "经度", "纬度"])
+    ws.append(["甲敬老院扩建", "养老床位", 100, 2017, "已竣工", dt.datetime(2017, 3, 1), dt.datetime(2017, 10, 1),
+               100, 120.1, 30.87])
+    ws.append(["乙避灾安置场所", "避灾场所", 120, 2017, "在建", dt.datetime(2017, 5, 2), None, 0, 120.11, 30.87])
+    wb.save(tmp_path / "台账.xlsx")
+    g = mzgeo.read_layer(tmp_path / "台账.xlsx", "projects", crs="gcj02")
+    assert g["project_type"].tolist() == ["养老机构床位", "避灾安置场所"]
+    assert g["status"].tolist() == ["已完工", "已动工"]
+    assert g["finish_date"].iloc[0] == pd.Timestamp("2017-10-01") and pd.isna(g["finish_date"].iloc[1])
+    r = mzgeo.ledger(g)
+    once = r.apply({"institutions": mzgeo.load_demo().institutions})
+    twice = r.apply(once)  # applied twice, on purpose: the new institution is added again
+    assert once["institutions"]["beds"].sum() == 24120 + 100 and len(once["institutions"]) == 141
+    assert twice["institutions"]["beds"].sum() == 24120 + 200 and list(twice["institutions"].columns).count(
+        "project_code") == 1

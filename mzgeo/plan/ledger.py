@@ -218,7 +218,8 @@ def _apply_kind(layer: Any, kind: str, proj: Any, qty: pd.Series, nursing: pd.Se
         if col not in added.columns and col != base.geometry.name:
             added[col] = pd.NA
     added = added.rename_geometry(base.geometry.name) if base.geometry.name != "geometry" else added
-    both = pd.concat([base, added[[*base.columns, "project_code"]]], ignore_index=True)
+    keep = [*base.columns, *([] if "project_code" in base.columns else ["project_code"])]
+    both = pd.concat([base, added[keep]], ignore_index=True)
     out = gpd.GeoDataFrame(both, geometry=base.geometry.name, crs=base.crs)
     out.attrs = dict(layer.attrs)
     return out

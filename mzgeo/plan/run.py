@@ -185,7 +185,10 @@ def _metric_rows(table: pd.DataFrame, mapping: dict[str, str], target: dict[str,
     for col, metric in mapping.items():
         if col not in base.columns:
             continue
-        part = pd.DataFrame({"code": base["code"].astype(str), "name": base.get("name"), "level": base.get("level"),
+        names = base["name"] if "name" in base else pd.Series(pd.NA, index=base.index)
+        if "level" in base:
+            names = names.where(names.notna() | (base["level"] != "市"), "全市")
+        part = pd.DataFrame({"code": base["code"].astype(str), "name": names, "level": base.get("level"),
                              "metric": metric, "value": pd.to_numeric(base[col], errors="coerce")})
         t = (target or {}).get(metric)
         part["target"] = np.nan if t is None else float(t)
