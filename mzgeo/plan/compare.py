@@ -181,20 +181,32 @@ def _compare_facilities(fa: pd.DataFrame, fb: pd.DataFrame, tol: float) -> pd.Da
     return out.drop(columns="_r").reset_index(drop=True)[cols]
 
 
+_MAP_METRICS = ("beds_per_1000", "daycare_share_covered", "shelter_share_covered", "graves_in_zones")
+
+
 def _map(b_dir: Path, units: pd.DataFrame, path: Path) -> list[Path]:
+    """Townships whose figures changed: one layer per figure (the change B − A), A/B in the popup."""
     import geopandas as gpd
 
     polys = gpd.read_file(b_dir / "分区.gpkg")
     polys["code"] = polys["code"].astype(str)
-    beds = units[units["metric"] == "beds_per_1000"].set_index("code")
-    sel = polys[polys["code"].isin(beds.index) & (polys["level"] == "乡镇街道")].copy()
+    towns = polys[polys["level"] == "乡镇街道"]
+    shown = [k for k in _MAP_METRICS if (units["metric"] == k).any()]
+    sel = towns[towns["code"].isin(set(units.loc[units["metric"].isin(shown), "code"]))].copy()
     if sel.empty:
         return []
-    sel["beds_per_1000_a"] = sel["code"].map(beds["value_a"])
-    sel["beds_per_1000_b"] = sel["code"].map(beds["value_b"])
-    sel["change"] = sel["code"].map(beds["change"])
-    sel["crossed"] = sel["code"].map(beds["crossed"].map(_CHANGE_ZH))
-    m = mzgeo.maps.choropleth(sel, "change", title="两次运行比较：每千名老人床位数变化（乡镇街道）",
-                              popup_cols=["beds_per_1000_a", "beds_per_1000_b", "crossed"],
-                              name="每千名老人床位数变化")
+    m = None
+    for metric in shown:
+        rows = units[units["metric"] == metric].set_index("code")
+        label = METRICS[metric][0]
+        layer = sel.assign(A=sel["code"].map(rows["value_a"]), B=sel["code"].map(rows["value_b"]),
+                           变化=sel["code"].map(rows["change"]).fillna(0.0),
+                           跨越目标=sel["code"].map(rows["crossed"].map(_CHANGE_ZH)).fillna(""))
+        name = f"{label}：变化（B − A）"
+        if m is None:
+            m = mzgeo.maps.choropleth(layer, "变化", diverging=0.0, title="两次运行比较：有变化的乡镇街道",
+                                      popup_cols=["A", "B", "跨越目标"], name=name)
+        else:
+            mzgeo.maps.add_choropleth(m, layer, "变化", diverging=0.0, popup_cols=["A", "B", "跨越目标"], name=name,
+                                      show=False)
     return [Path(mzgeo.maps.save(m, path))]
