@@ -141,7 +141,7 @@ def compare_runs(
         title="两次运行比较", chinese=False))]
     say(f"✓ 写入 {written[0]}")
     if map_html and (b_dir / "分区.gpkg").exists():
-        written += _map(b_dir, units, folder / "比较地图.html")
+        written += _map(b_dir, units, folder / "比较地图.html", str(params["plan_a"]), str(params["plan_b"]))
     return {"units": units, "facilities": facilities, "inputs": inputs, "rules": rules, "files": written}
 
 
@@ -184,7 +184,7 @@ def _compare_facilities(fa: pd.DataFrame, fb: pd.DataFrame, tol: float) -> pd.Da
 _MAP_METRICS = ("beds_per_1000", "daycare_share_covered", "shelter_share_covered", "graves_in_zones")
 
 
-def _map(b_dir: Path, units: pd.DataFrame, path: Path) -> list[Path]:
+def _map(b_dir: Path, units: pd.DataFrame, path: Path, a_name: str, b_name: str) -> list[Path]:
     """Townships whose figures changed: one layer per figure (the change B − A), A/B in the popup."""
     import geopandas as gpd
 
@@ -203,10 +203,11 @@ def _map(b_dir: Path, units: pd.DataFrame, path: Path) -> list[Path]:
                            变化=sel["code"].map(rows["change"]).fillna(0.0),
                            跨越目标=sel["code"].map(rows["crossed"].map(_CHANGE_ZH)).fillna(""))
         name = f"{label}：变化（B − A）"
+        layer.attrs["mzgeo_source"] = f"mzgeo 两次运行比较：A = {a_name}，B = {b_name}"
         if m is None:
             m = mzgeo.maps.choropleth(layer, "变化", diverging=0.0, title="两次运行比较：有变化的乡镇街道",
-                                      popup_cols=["A", "B", "跨越目标"], name=name)
+                                      popup_cols=["A", "B", "跨越目标"], name=name, legend=name)
         else:
             mzgeo.maps.add_choropleth(m, layer, "变化", diverging=0.0, popup_cols=["A", "B", "跨越目标"], name=name,
-                                      show=False)
+                                      legend=name, show=False)
     return [Path(mzgeo.maps.save(m, path))]
