@@ -133,6 +133,7 @@ def test_rules_override_settings_for_the_run_only(tmp_path: Path) -> None:
     plan = tmp_path / "p.toml"
     text = _plan_text(rules="bed_target_per_1000 = 40\nnursing_share_target = 0.6", daycare=False)
     text += "\n[analyses.daycare]\nenabled = false\n"  # a disabled analysis needs no network
+    text = text.replace('excel = "养老床位.xlsx"', 'excel = "养老床位.xlsx"\nmap = "养老床位.html"')
     plan.write_text(text, encoding="utf-8")
     s = run_plan(plan, tmp_path / "out")
     assert s.results["beds"].params["target_per_1000"] == 40.0
@@ -142,6 +143,8 @@ def test_rules_override_settings_for_the_run_only(tmp_path: Path) -> None:
     city = met[(met["code"] == "330500") & (met["metric"] == "beds_per_1000")].iloc[0]
     assert city["target"] == 40.0 and city["value"] == pytest.approx(24120 / 638.669)
     assert str(city["met"]) == "False"  # 37.8 < 40
+    page = (tmp_path / "out" / "养老床位.html").read_text(encoding="utf-8")
+    assert "每千名老人床位数" in page and '<script src="http' not in page  # offline: Leaflet inlined
 
 
 def test_a_changed_input_is_named(tmp_path: Path) -> None:
@@ -215,6 +218,7 @@ units = ["townships"]
 facilities = "shelters"
 minutes = "10"
 mode = "bike"
+map = "x.html"
 
 [rulse]
 x = 1
@@ -230,9 +234,10 @@ x = 1
     assert ("unknown_input", 13) in probs  # townships not declared
     assert ("wrong_type", 17) in probs and "列表" in probs[("wrong_type", 17)].message
     assert ("bad_value", 18) in probs
-    assert "是否应为「rules」" in probs[("unknown_key", 20)].message
+    assert ("missing_key", 19) in probs  # a map needs units
+    assert "是否应为「rules」" in probs[("unknown_key", 21)].message
     assert any(p.code == "missing_key" and p.column == "network" for p in err.value.problems)  # needs roads
-    assert len(err.value.problems) == 9
+    assert len(err.value.problems) == 10
     assert all(p.file == "bad.toml" for p in err.value.problems)
     assert "第 12 行" in str(err.value)
 

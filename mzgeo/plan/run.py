@@ -326,6 +326,8 @@ def run_plan(
                 files.append(Path(result.to_excel(out / a["excel"])))
             if a.get("gpkg") and hasattr(result, "to_gpkg"):
                 files.append(Path(result.to_gpkg(out / a["gpkg"])))
+            if a.get("map"):
+                files.extend(_write_map(key, a, result, layers, out / a["map"]))
             timings[f"写出 {key}"] = time.perf_counter() - t1
             summary.files.extend(files)
             if extra is not None and len(extra):
@@ -386,6 +388,44 @@ def _version(dist: str) -> str | None:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:
         return None
+
+
+def _write_map(key: str, a: dict, result: Any, layers: dict, path: Path) -> list[Path]:
+    """The analysis's HTML map (offline), drawn with mzgeo.maps as in the demo."""
+    maps, s = mzgeo.maps, mzgeo.settings
+    units = _units(layers, a.get("units"))
+    if units is None:
+        msg = f"分析 {key} 的 map 输出需要 units（行政区输入）"
+        raise InputError(msg)
+    level = units["level"] if "level" in units else pd.Series("乡镇街道", index=units.index)
+    towns = units[level == "乡镇街道"] if (level == "乡镇街道").any() else units
+    outline = units[level == "区县"] if (level == "区县").any() else None
+    if key == "beds":
+        keep = ["code", "beds", "nursing_beds", "elderly", "beds_per_1000", "bed_gap", "status"]
+        shown = towns[["code", "name", towns.geometry.name]].merge(
+            result.table[[c for c in keep if c in result.table.columns]].drop_duplicates("code"), on="code", how="left")
+        src = layers[a.get("institutions", "institutions")].attrs.get("mzgeo_source")
+        shown.attrs["mzgeo_source"] = f"mzgeo 分析结果（{src}）" if src else "mzgeo 分析结果"
+        m = maps.choropleth(shown, "beds_per_1000", target=float(result.params["target_per_1000"]),
+                            title="每千名老人床位数（乡镇街道）", popup_cols=["beds", "elderly", "bed_gap", "status"],
+                            name="每千名老人床位数")
+        maps.add_facilities(m, layers[a.get("institutions", "institutions")])
+    elif key in ("shelter_coverage", "daycare"):
+        facilities = layers[a.get("facilities", "shelters")] if key == "shelter_coverage" else layers[
+            a.get("daycare", "daycare")]
+        title = f"避灾安置场所覆盖（步行 {s.shelter_minutes:g} 分钟）" if key == "shelter_coverage" else "居家养老服务照料中心覆盖"
+        m = maps.base_map(towns, units=outline, title=title)
+        maps.add_facilities(m, facilities)
+        if key == "shelter_coverage":
+            pts = result.points
+            gaps = pts[~(pts["minutes"] <= s.shelter_minutes)]
+            maps.add_uncovered(m, gaps, weight_col="demand", name=f"步行 {s.shelter_minutes:g} 分钟内无场所的村社区")
+        else:
+            maps.add_uncovered(m, result.gaps, weight_col="demand", name="步行范围内无照料中心的村社区")
+    else:
+        msg = f"分析 {key} 暂无地图输出（可用于 shelter_coverage、daycare、beds）"
+        raise InputError(msg)
+    return [Path(maps.save(m, path))]
 
 
 def _facilities(p: Plan, layers: dict) -> pd.DataFrame:

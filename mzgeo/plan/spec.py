@@ -53,7 +53,7 @@ RULES: dict[str, Any] = {
     "boundary_tolerance_m": _NUM,
 }
 
-_OUT = {"enabled": bool, "excel": str, "gpkg": str}
+_OUT = {"enabled": bool, "excel": str, "gpkg": str, "map": str}
 #: Analyses (``[analyses.<key>]``) → field → type. Fields naming inputs are listed in ``_REFS``.
 ANALYSES: dict[str, dict[str, Any]] = {
     "shelter_coverage": {"facilities": str, "demand": str, "minutes": list, "weight": str, "mode": str,
@@ -78,6 +78,7 @@ _SECTIONS: dict[str, Any] = {
     "analyses": ANALYSES,
 }
 _MODES = ("walk", "drive")
+_MAPPED = ("shelter_coverage", "daycare", "beds")
 _APPLY = ("none", "completed", "planned")
 
 
@@ -303,6 +304,11 @@ def load_plan(path_or_text: str | os.PathLike, *, base_dir: str | os.PathLike | 
                 if ref not in inputs:
                     chk.add(f"{path}.{f.split('[')[0]}", f"「{path}.{f}」引用的输入「{ref}」未在 [inputs] 中声明 (unknown input)",
                             "unknown_input")
+            if "map" in spec and key not in _MAPPED:
+                chk.add(f"{path}.map", f"分析 {key} 暂无地图输出；map 可用于 {'、'.join(_MAPPED)} (no map for this analysis)",
+                        "bad_value")
+            elif "map" in spec and not spec.get("units"):
+                chk.add(f"{path}.map", "map 输出需要 units（行政区输入名列表）(map needs units)", "missing_key")
             if isinstance(spec.get("mode"), str) and spec["mode"] not in _MODES:
                 chk.add(f"{path}.mode", f"mode 应为 walk（步行）或 drive（驾车），实际为「{spec['mode']}」(bad value)", "bad_value")
             if isinstance(spec.get("minutes"), list) and not all(
