@@ -93,6 +93,19 @@ class RunSummary:
     results: dict[str, Any] = field(default_factory=dict)
     changed_inputs: list[str] = field(default_factory=list)
 
+    def text(self) -> str:
+        """A short Chinese summary for the CLI: ledger sentences, changed inputs, files, step times."""
+        m = self.manifest
+        lines = ["", f"== mzgeo 计划运行：{m.get('plan', {}).get('name', '')} =="]
+        lines += [f"  {s}" for s in m.get("ledger", {}).get("sentences", [])]
+        if self.changed_inputs:
+            lines.append("与上次运行相比发生变化的输入：" + "、".join(self.changed_inputs))
+        n_warn = sum(1 for p in m.get("problems", []) if p.get("severity") == "warning")
+        lines.append(f"数据问题：{len(m.get('problems', []))} 类（其中警告 {n_warn} 类），详见 manifest.json")
+        lines += ["", f"输出文件（{self.out_dir}）："] + [f"  {f.name}" for f in self.files]
+        lines += ["", "各步骤耗时（秒）："] + [f"  {k}: {v:.1f}" for k, v in m.get("timings_s", {}).items()]
+        return "\n".join(lines)
+
 
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
