@@ -308,3 +308,19 @@ def test_default_output_folder_is_relative_to_the_working_directory(tmp_path: Pa
     s = run_plan(plan)
     assert s.out_dir.resolve() == work / "结果" / "2017"
     assert (work / "结果" / "2017" / "manifest.json").exists() and not (plan.parent / "结果").exists()
+
+
+def test_references_to_inputs_of_the_wrong_kind_are_errors(tmp_path: Path) -> None:
+    text = (DATA / "demo_plan.toml").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    bad = (text.replace('institutions = "institutions"', 'institutions = "villages"')
+           .replace("minutes = [5, 10, 15, 20]", "minutes = []")
+           .replace('roads = "roads"', 'roads = "rivers"'))
+    with pytest.raises(mzgeo.ValidationError) as err:
+        load_plan(bad, base_dir=DATA)
+    got = {(p.code, p.column): p.row for p in err.value.problems}
+    assert got == {
+        ("wrong_kind", "analyses.beds.institutions"): lines.index('institutions = "institutions"') + 1,
+        ("bad_value", "analyses.shelter_coverage.minutes"): lines.index("minutes = [5, 10, 15, 20]") + 1,
+        ("wrong_kind", "network.roads"): lines.index('roads = "roads"') + 1,
+    }

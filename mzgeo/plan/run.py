@@ -329,7 +329,10 @@ def run_plan(
             t0 = time.perf_counter()
             say(f"… {ANALYSIS_NAMES[key]}（{key}）")
             n_warn = len(caught)
-            result, extra = _run_one(key, a, layers, network)
+            try:
+                result, extra = _run_one(key, a, layers, network)
+            except (InputError, mzgeo.CRSError, mzgeo.NetworkError) as exc:  # name the step of the plan
+                raise type(exc)(f"计划 {p.source} 的分析「{ANALYSIS_NAMES[key]}」（[analyses.{key}]）：{exc}") from exc
             dt = time.perf_counter() - t0
             timings[key] = dt
             summary.results[key] = result

@@ -77,6 +77,14 @@ _SECTIONS: dict[str, Any] = {
     "ledger": {"projects": str, "year": int, "apply": str, "excel": str},
     "analyses": ANALYSES,
 }
+#: Layer kinds each reference field accepts.
+_REF_KINDS: dict[str, tuple[str, ...]] = {
+    "facilities": ("shelters", "daycare", "institutions", "cemeteries"), "demand": ("villages",),
+    "shelters": ("shelters",), "daycare": ("daycare",), "institutions": ("institutions",),
+    "cemeteries": ("cemeteries",), "graves": ("graves",), "zones": ("zones",), "markers": ("markers",),
+    "line_codes": ("table",), "units": ("units",), "lines": ("roads", "rivers", "railways"),
+    "roads": ("roads",), "projects": ("projects",),
+}
 _MODES = ("walk", "drive")
 _MAPPED = ("shelter_coverage", "daycare", "beds")
 _APPLY = ("none", "completed", "planned")
@@ -186,6 +194,13 @@ def _split_crs(path: str) -> tuple[str, str | None]:
     return path, None
 
 
+def _kind_key(kind: Any, kinds: dict[str, Any]) -> str | None:
+    """English key of a kind given by key or Chinese name (``"table"`` kept; unknown → None)."""
+    if kind == "table" or kind in kinds:
+        return kind
+    return next((k for k, spec in kinds.items() if spec.name_zh == kind), None)
+
+
 def _kinds() -> dict[str, Any]:
     import mzgeo
 
@@ -273,6 +288,8 @@ def load_plan(path_or_text: str | os.PathLike, *, base_dir: str | os.PathLike | 
     if isinstance(net, dict):
         if "roads" in net and isinstance(net["roads"], str) and net["roads"] not in inputs:
             chk.add("network.roads", f"路网引用的输入「{net['roads']}」未在 [inputs] 中声明 (unknown input)", "unknown_input")
+        elif isinstance(net.get("roads"), str) and _kind_key(plan.inputs[net["roads"]]["kind"], kinds) not in (None, "roads"):
+            chk.add("network.roads", f"路网引用的输入「{net['roads']}」不是 roads（道路）图层 (wrong kind)", "wrong_kind")
         if "osm" in net and isinstance(net["osm"], str):
             full = Path(net["osm"]) if Path(net["osm"]).is_absolute() else folder / net["osm"]
             if not full.exists():
@@ -282,6 +299,10 @@ def load_plan(path_or_text: str | os.PathLike, *, base_dir: str | os.PathLike | 
         if isinstance(led.get("projects"), str) and led["projects"] not in inputs:
             chk.add("ledger.projects", f"台账引用的输入「{led['projects']}」未在 [inputs] 中声明 (unknown input)",
                     "unknown_input")
+        elif isinstance(led.get("projects"), str) and _kind_key(plan.inputs[led["projects"]]["kind"], kinds) not in (
+                None, "projects"):
+            chk.add("ledger.projects", f"台账引用的输入「{led['projects']}」不是 projects（项目）图层 (wrong kind)",
+                    "wrong_kind")
         if "projects" not in led:
             chk.add("ledger", "[ledger] 缺少 projects（项目台账输入名）(missing key)", "missing_key")
         if isinstance(led.get("apply"), str) and led["apply"] not in _APPLY:
@@ -301,9 +322,24 @@ def load_plan(path_or_text: str | os.PathLike, *, base_dir: str | os.PathLike | 
             if isinstance(spec.get("lines"), dict):
                 refs += [(f"lines.{k}", v) for k, v in spec["lines"].items() if isinstance(v, str)]
             for f, ref in refs:
+                field_key = f.split("[")[0].split(".")[0]
                 if ref not in inputs:
-                    chk.add(f"{path}.{f.split('[')[0]}", f"「{path}.{f}」引用的输入「{ref}」未在 [inputs] 中声明 (unknown input)",
+                    chk.add(f"{path}.{field_key}", f"「{path}.{f}」引用的输入「{ref}」未在 [inputs] 中声明 (unknown input)",
                             "unknown_input")
+                    continue
+                want = _REF_KINDS.get(field_key)
+                got = plan.inputs.get(ref, {}).get("kind")
+                got_key = _kind_key(got, kinds)
+                if want is not None and got_key is not None and got_key not in want:
+                    chk.add(f"{path}.{field_key}",
+                            f"「{path}.{f}」引用的输入「{ref}」是 {got} 图层，这里需要 {'或'.join(want)} 图层 (wrong kind)",
+                            "wrong_kind")
+            if isinstance(spec.get("minutes"), list) and not spec["minutes"]:
+                chk.add(f"{path}.minutes", "minutes 不能为空列表，如 [5, 10, 15] (bad value)", "bad_value")
+            if key in ("beds", "cemeteries", "markers") and not spec.get("units"):
+                chk.add(f"{path}.units" if "units" in spec else path,
+                        f"分析 {key} 需要 units（行政区输入名列表，如 [\"townships\", \"counties\"]）(missing units)",
+                        "missing_key")
             if "map" in spec and key not in _MAPPED:
                 chk.add(f"{path}.map", f"分析 {key} 暂无地图输出；map 可用于 {'、'.join(_MAPPED)} (no map for this analysis)",
                         "bad_value")
