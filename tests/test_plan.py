@@ -189,6 +189,7 @@ def test_compare_shows_beds_added_by_the_planned_projects(runs: dict[str, Path],
     assert counts[("institutions", "变更")] == beds["设施编号"].nunique() == 4
     assert counts[("daycare", "新增")] == 80
     assert got["inputs"].empty  # same input files in both runs
+    assert got["rules"]["value_b"].tolist() == ['"planned"'] and got["rules"]["value_a"].tolist() == ['"none"']
     names = {p.name for p in got["files"]}
     assert names == {"比较.xlsx", "比较地图.html"}
     sheets = openpyxl.load_workbook(tmp_path / "比较.xlsx", read_only=True).sheetnames

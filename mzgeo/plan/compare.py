@@ -118,6 +118,9 @@ def compare_runs(
                            "value_b": json.dumps(rules_b.get(k), ensure_ascii=False)}
                           for k in sorted(set(rules_a) | set(rules_b)) if rules_a.get(k) != rules_b.get(k)],
                          columns=["rule", "value_a", "value_b"])
+    apply_a, apply_b = mfa.get("ledger", {}).get("apply"), mfb.get("ledger", {}).get("apply")
+    if apply_a != apply_b:  # the what-if switch of the ledger
+        rules.loc[len(rules)] = ["ledger.apply（年度任务台账叠加）", json.dumps(apply_a), json.dumps(apply_b)]
 
     out_p = Path(out)
     folder = out_p.parent if out_p.suffix.lower() == ".xlsx" else out_p
