@@ -162,7 +162,7 @@ def test_a_changed_input_is_named(tmp_path: Path) -> None:
     assert "与上次运行相比发生变化的输入：institutions" in second.text() and "manifest.json" in second.text()
     assert any("institutions" in line and "不同" in line for line in lines)
     m = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
-    assert m["changed_inputs"] == ["institutions"]
+    assert m["changed_inputs"] == ["institutions"] and m["plan"]["changed"] is False
     assert second.results["beds"].table["beds"].max() >= first.results["beds"].table["beds"].max()
     assert second.results["beds"].total["beds"].iloc[0] == first.results["beds"].total["beds"].iloc[0] + 1
 

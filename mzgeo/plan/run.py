@@ -176,7 +176,14 @@ def _read_inputs(plan: Plan, say: Callable[[str], None], problems: list[dict]) -
                 msg = f"输入「{name}」没有列「{col}」，不能按 filter 筛选（列：{'、'.join(map(str, gdf.columns))}）"
                 raise InputError(msg)
             values = gdf[col]
-            keep = values.astype(bool) if isinstance(want, bool) else values.astype(str).eq(str(want))
+            if isinstance(want, bool):
+                keep = values.map(lambda v: bool(v) if pd.notna(v) else False) == want
+            elif isinstance(want, (int, float)):
+                keep = pd.to_numeric(values, errors="coerce") == want
+            elif isinstance(want, list):  # any of several values
+                keep = values.astype(str).isin([str(w) for w in want])
+            else:
+                keep = values.astype(str).eq(str(want))
             gdf = gdf[keep.fillna(False).to_numpy(dtype=bool)]
         layers[name] = gdf
         info[name] = {"path": spec["given"], "file": str(path), "kind": spec["kind"], "layer": spec.get("layer"),
@@ -269,10 +276,15 @@ def run_plan(
     timings: dict[str, float] = {}
     t_start = time.perf_counter()
 
-    previous = {}
+    previous: dict[str, Any] = {}
+    previous_plan = None
     if (out / "manifest.json").exists():
-        with contextlib.suppress(ValueError, OSError):
-            previous = json.loads((out / "manifest.json").read_text(encoding="utf-8")).get("inputs", {})
+        with contextlib.suppress(ValueError, OSError, AttributeError):
+            old_manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+            previous, previous_plan = old_manifest.get("inputs", {}), old_manifest.get("plan", {}).get("sha256")
+    plan_sha = hashlib.sha256(p.text.encode("utf-8")).hexdigest()
+    if previous_plan is not None and previous_plan != plan_sha:
+        say(f"! 计划文件 {p.source} 与上次运行不同")
 
     t0 = time.perf_counter()
     layers, inputs = _read_inputs(p, say, problems)
@@ -378,7 +390,7 @@ def run_plan(
 
     manifest = {
         "plan": {"name": p.name, "source": p.source, "year": p.data.get("plan", {}).get("year"),
-                 "sha256": hashlib.sha256(p.text.encode("utf-8")).hexdigest()},
+                 "sha256": plan_sha, "changed": previous_plan is not None and previous_plan != plan_sha},
         "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "versions": {"mzgeo": mzgeo.__version__, "python": platform.python_version(),
                      **{d: _version(d) for d in _DEPENDENCIES}},
