@@ -325,3 +325,52 @@ def test_references_to_inputs_of_the_wrong_kind_are_errors(tmp_path: Path) -> No
         ("bad_value", "analyses.shelter_coverage.minutes"): lines.index("minutes = [5, 10, 15, 20]") + 1,
         ("wrong_kind", "network.roads"): lines.index('roads = "roads"') + 1,
     }
+
+
+def _fake_run(folder: Path, metrics: list[tuple], facilities: list[tuple], apply: str = "none") -> Path:
+    folder.mkdir()
+    pd.DataFrame(metrics, columns=["code", "name", "level", "metric", "value", "target", "met"]).to_csv(
+        folder / "分区指标.csv", index=False, encoding="utf-8-sig")
+    pd.DataFrame(facilities, columns=["kind", "code", "name", "x", "y", "size", "nursing_beds"]).to_csv(
+        folder / "设施清单.csv", index=False, encoding="utf-8-sig")
+    manifest = {"plan": {"name": folder.name}, "inputs": {}, "rules": {}, "ledger": {"apply": apply}}
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return folder
+
+
+def test_compare_by_hand(tmp_path: Path) -> None:
+    a = _fake_run(tmp_path / "A", [
+        ("1", "甲镇", "乡镇街道", "beds_per_1000", 30.0, 37.5, False),
+        ("2", "乙镇", "乡镇街道", "beds_per_1000", 40.0, 37.5, True),
+        ("3", "丙镇", "乡镇街道", "beds_per_1000", 20.0, 37.5, False),
+        ("4", "丁镇", "乡镇街道", "beds_per_1000", 50.0, 37.5, True),
+    ], [
+        ("institutions", "A1", "甲院", 0.0, 0.0, 100, 60),
+        ("institutions", "A2", "乙院", 1000.0, 0.0, 50, 20),
+        ("institutions", "A3", "丙院", 2000.0, 0.0, 80, 40),
+        ("institutions", "A4", "丁院", 3000.0, 0.0, 80, 40),
+        ("shelters", "S1", "一号场所", 0.0, 500.0, 200, None),
+    ])
+    b = _fake_run(tmp_path / "B", [
+        ("1", "甲镇", "乡镇街道", "beds_per_1000", 38.0, 37.5, True),    # crossed up
+        ("2", "乙镇", "乡镇街道", "beds_per_1000", 36.0, 37.5, False),   # crossed down
+        ("3", "丙镇", "乡镇街道", "beds_per_1000", 25.0, 37.5, False),   # changed, still short
+        ("4", "丁镇", "乡镇街道", "beds_per_1000", 50.0, 37.5, True),    # unchanged: not listed
+    ], [
+        ("institutions", "A1", "甲院", 0.0, 0.0, 150, 100),       # more beds
+        ("institutions", "B9", "乙院", 1020.0, 0.0, 50, 20),       # new code, same name 20 m away
+        ("institutions", "A4", "丁院", 3000.0, 0.0, 80, 40),       # unchanged
+        ("institutions", "N1", "新院", 5000.0, 0.0, 60, 40),       # added
+        ("shelters", "S1", "一号场所", 0.0, 500.0, 200, None),     # unchanged
+    ], apply="planned")
+    got = compare_runs(a, b, tmp_path / "cmp", map_html=False)
+    u = got["units"]
+    assert u["code"].tolist() == ["1", "2", "3"]
+    assert u["crossed"].tolist() == ["now_met", "now_missed", ""]
+    assert u["change"].tolist() == pytest.approx([8.0, -4.0, 5.0])
+    f = got["facilities"].set_index("code")
+    assert f.loc["N1", "change"] == "新增" and f.loc["A3", "change"] == "撤销"
+    assert f.loc["A1", "change"] == "变更" and (f.loc["A1", "size_a"], f.loc["A1", "size_b"]) == (100, 150)
+    assert f.loc["B9", "change"].startswith("编号变更")
+    assert "A4" not in f.index and "S1" not in f.index and "A2" not in f.index
+    assert got["files"] == [tmp_path / "cmp" / "比较.xlsx"]
