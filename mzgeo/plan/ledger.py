@@ -21,6 +21,7 @@ Counting rules
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -96,6 +97,16 @@ class LedgerResult:
     def sentences(self, county: str = "全市") -> list[str]:
         """The bureau's year-end sentences for the city (or one county), one per project type.
 
+        Parameters
+        ----------
+        county : str
+            ``"全市"`` (default) or a county name as written in the ledger's 区县 column.
+
+        Returns
+        -------
+        list of str
+            One sentence per project type, in the order of :data:`PROJECT_TYPES`.
+
         Examples
         --------
         >>> r = ledger(projects, year=2017)  # doctest: +SKIP
@@ -111,10 +122,19 @@ class LedgerResult:
         proj = pd.DataFrame(self.projects.drop(columns="geometry", errors="ignore"))
         return {"完成情况": self.table[cols].rename(columns=_LABELS), "项目清单": proj}
 
-    def to_excel(self, path: str | os.PathLike) -> os.PathLike:
-        """Write the ledger workbook (完成情况, 项目清单, 参数, 数据问题); returns the path."""
-        from pathlib import Path
+    def to_excel(self, path: str | os.PathLike) -> Path:
+        """Write the ledger workbook (完成情况, 项目清单, 参数, 数据问题), atomically.
 
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Destination ``.xlsx``.
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+        """
         sheets = dict(self.tables())
         if len(self.problems):
             sheets["数据问题"] = self.problems
