@@ -68,11 +68,12 @@ _LAZY: dict[str, str] = {
     "inspection_checklist": "boundary",
     "read_inspection_results": "boundary",
     "lines_due": "boundary",
+    "ledger": "plan.ledger",
 }
 
 _SUBMODULES = {
     "beds", "boundary", "burial", "cli", "coverage", "crs", "demo", "io", "layers",
-    "maps", "network", "report", "settings", "shelters", "workflow",
+    "maps", "network", "plan", "report", "settings", "shelters", "workflow",
 }
 
 __all__ = [

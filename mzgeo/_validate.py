@@ -648,6 +648,85 @@ def check_attributes(ctx: CheckContext) -> None:
     check_booleans(ctx)
     check_duplicates(ctx)
     check_consistency(ctx)
+    if ctx.spec.key == "projects":
+        check_projects(ctx)
+
+
+_PROJECT_STATUS = ("未动工", "已动工", "已完工")
+CODE_LABELS.update({
+    "bad_status": "项目状态无法识别",
+    "bad_year": "年份不是整数",
+    "bad_date": "日期无法识别",
+    "finish_before_start": "完工早于开工",
+    "delivered_gt_planned": "完成数量多于计划",
+    "nursing_gt_delivered": "护理型床位多于完成床位",
+})
+
+
+def check_projects(ctx: CheckContext) -> None:
+    """Rules of the projects ledger (年度任务台账): status, year, dates, delivered quantities.
+
+    Errors: status not 未动工/已动工/已完工 (``bad_status``), year not an integer between
+    1949 and 2100 (``bad_year``), a date that cannot be read (``bad_date``), finish before
+    start (``finish_before_start``), nursing beds delivered above the quantity delivered
+    (``nursing_gt_delivered``). Warning: delivered above planned (``delivered_gt_planned``:
+    projects over-deliver, and a planned quantity of 0 marks a project outside the plan).
+    Dates are parsed into ``datetime64`` columns.
+    """
+    d = ctx.data
+    if "status" in d.columns:
+        status = d["status"]
+        bad = ~blank_mask(status) & ~status.isin(_PROJECT_STATUS).fillna(False).astype(bool)
+        head = ctx.header("status")
+        ctx.add_rows("error", "bad_status", bad,
+                     lambda m: [f"「{head}」的值「{v}」应为 未动工、已动工 或 已完工 (unknown status)" for v in status[m]],
+                     head)
+    if "year" in d.columns:
+        year = d["year"]
+        bad = year.notna() & ((year % 1 != 0) | (year < 1949) | (year > 2100))
+        head = ctx.header("year")
+        ctx.add_rows("error", "bad_year", bad.fillna(False).astype(bool),
+                     lambda m: [f"「{head}」应为整数年份（如 2017），实际为 {_fmt(v)} (not a year)" for v in year[m]], head)
+    parsed = {}
+    for col in ("start_date", "finish_date"):
+        if col not in d.columns:
+            continue
+        raw = d[col]
+        if pd.api.types.is_datetime64_any_dtype(raw):  # Excel date cells
+            values = raw
+        else:
+            text = raw.astype("string").str.strip().str.replace(r"[年月/.]", "-", regex=True).str.replace("日", "")
+            values = pd.to_datetime(text, errors="coerce", format="mixed")
+        blank = blank_mask(raw)
+        bad = (~blank & values.isna()).to_numpy(dtype=bool)
+        head = ctx.header(col)
+        ctx.add_rows("error", "bad_date", bad,
+                     lambda m, raw=raw, head=head: [f"「{head}」的值「{v}」不是日期（如 2017-03-15）(not a date)" for v in raw[m]],
+                     head)
+        d[col] = values
+        parsed[col] = values
+    if len(parsed) == 2:
+        late = (parsed["finish_date"] < parsed["start_date"]).fillna(False).astype(bool)
+        hs, hf = ctx.header("start_date"), ctx.header("finish_date")
+        ctx.add_rows("error", "finish_before_start", late, f"「{hf}」早于「{hs}」(finish before start)", hf)
+    if {"delivered", "planned"} <= set(d.columns):
+        over = ((d["delivered"] > d["planned"]) & (d["planned"] > 0)).fillna(False).astype(bool)
+        hd, hp = ctx.header("delivered"), ctx.header("planned")
+        ctx.add_rows(
+            "warning", "delivered_gt_planned", over,
+            lambda m: [f"「{hd}」{_fmt(a)} 多于「{hp}」{_fmt(b)}（超额完成）(delivered exceeds planned)"
+                       for a, b in zip(d["delivered"][m], d["planned"][m], strict=True)],
+            hd,
+        )
+    if {"delivered", "nursing_delivered"} <= set(d.columns):
+        over = (d["nursing_delivered"] > d["delivered"].fillna(0)).fillna(False).astype(bool)
+        hn, hd = ctx.header("nursing_delivered"), ctx.header("delivered")
+        ctx.add_rows(
+            "error", "nursing_gt_delivered", over,
+            lambda m: [f"「{hn}」{_fmt(a)} 多于「{hd}」{_fmt(b)}：护理型床位不能多于完成床位 (nursing beds exceed beds delivered)"
+                       for a, b in zip(d["nursing_delivered"][m], d["delivered"][m].fillna(0), strict=True)],
+            hn,
+        )
 
 
 # --------------------------------------------------------------------------------------------

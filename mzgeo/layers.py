@@ -159,6 +159,15 @@ KINDS: dict[str, LayerSpec] = {
             required=(),
             optional=("name", "zone_type"),
         ),
+        LayerSpec(
+            "projects", "项目", "point",
+            required=("name", "project_type", "planned", "year", "status"),
+            optional=("code", "county", "township", "unit_code", "village", "facility_code", "tier",
+                      "start_date", "finish_date", "delivered", "nursing_delivered", "remarks"),
+            numeric=("planned", "year", "delivered", "nursing_delivered"),
+            unique=("code",),
+            categories={"project_type": ("避灾安置场所", "居家养老服务照料中心", "养老机构床位", "骨灰堂", "公墓", "坟墓治理")},
+        ),
     ]
 }
 
@@ -202,6 +211,18 @@ _ALIAS_GROUPS: dict[str, tuple[str, ...]] = {
     "river_class": ("河道等级", "river_class"),
     "rail_class": ("铁路等级", "rail_class"),
     "zone_type": ("区域类型", "管控类型", "zone_type"),
+    # projects (年度任务台账)
+    "project_type": ("项目类型", "任务类型", "project_type"),
+    "county": ("区县", "所属区县", "县区", "county"),
+    "township": ("乡镇街道", "所属乡镇", "乡镇", "township"),
+    "facility_code": ("设施编号", "机构编号", "对应设施编号", "facility_code"),
+    "planned": ("计划数量", "任务数量", "计划数", "计划床位数", "planned"),
+    "year": ("年份", "年度", "计划年度"),
+    "status": ("状态", "项目状态", "建设状态", "进度", "status"),
+    "start_date": ("开工日期", "动工日期", "开工时间", "start_date"),
+    "finish_date": ("完工日期", "竣工日期", "完工时间", "finish_date"),
+    "delivered": ("完成数量", "已完成数量", "实际完成", "delivered"),
+    "nursing_delivered": ("其中护理型床位", "新增护理型床位", "nursing_delivered"),
     "lon": ("经度", "lon", "lng", "long", "longitude", "x", "东经"),
     "lat": ("纬度", "lat", "latitude", "y", "北纬"),
 }
@@ -229,6 +250,9 @@ KIND_ALIASES: dict[str, dict[str, str]] = {
     "rivers": {"等级": "river_class"},
     "railways": {"等级": "rail_class"},
     "zones": {"类型": "zone_type"},
+    "projects": {"类型": "project_type", "名称": "name", "项目名称": "name", "年份": "year", "年度": "year",
+                 "year": "year", "状态": "status", "护理型床位": "nursing_delivered", "编号": "code",
+                 "项目编号": "code"},
 }
 
 #: Columns holding identifiers or codes: kept as text (``330502001000`` must not become a
@@ -271,6 +295,14 @@ VALUE_ALIASES: dict[str, dict[str, str]] = {
     "cemetery_type": {"经营性公墓": "经营性公墓", "经营性": "经营性公墓", "commercial": "经营性公墓",
                       "公益性公墓": "公益性公墓", "公益性": "公益性公墓", "public": "公益性公墓",
                       "骨灰堂": "骨灰堂", "ashes_hall": "骨灰堂", "ashes hall": "骨灰堂"},
+    "project_type": {"避灾安置场所": "避灾安置场所", "避灾场所": "避灾安置场所", "shelter": "避灾安置场所",
+                     "居家养老服务照料中心": "居家养老服务照料中心", "照料中心": "居家养老服务照料中心",
+                     "daycare": "居家养老服务照料中心", "养老机构床位": "养老机构床位", "养老床位": "养老机构床位",
+                     "床位": "养老机构床位", "beds": "养老机构床位", "骨灰堂": "骨灰堂", "公墓": "公墓",
+                     "公益性公墓": "公墓", "坟墓治理": "坟墓治理", "三沿五区坟墓治理": "坟墓治理", "graves": "坟墓治理"},
+    "status": {"未动工": "未动工", "未开工": "未动工", "not_started": "未动工", "已动工": "已动工", "已开工": "已动工",
+               "在建": "已动工", "started": "已动工", "已完工": "已完工", "已竣工": "已完工", "完工": "已完工",
+               "completed": "已完工"},
     "level": {"市": "市", "地级市": "市", "city": "市", "区县": "区县", "县": "区县", "区": "区县",
               "县级": "区县", "county": "区县", "乡镇街道": "乡镇街道", "乡镇": "乡镇街道",
               "街道": "乡镇街道", "镇": "乡镇街道", "乡": "乡镇街道", "township": "乡镇街道",

@@ -39,6 +39,7 @@ def test_notebooks_are_present():
         "05_殡葬设施与三沿五区.ipynb",
         "06_界线联检.ipynb",
         "07_使用自己的数据.ipynb",
+        "08_年度计划.ipynb",
     ]
 
 
