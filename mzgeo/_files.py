@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from ._errors import FileAccessError, InputError
+from .errors import FileAccessError, InputError
 
 __all__ = [
     "SOURCE_PATHS",

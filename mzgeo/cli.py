@@ -33,7 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from ._errors import (
+from ._files import file_error, path_key, refuse_inputs
+from .crs import GEOGRAPHIC_NAMES
+from .errors import (
     CRSError,
     DataWarning,
     FileAccessError,
@@ -43,8 +45,6 @@ from ._errors import (
     NetworkError,
     ValidationError,
 )
-from ._files import file_error, path_key, refuse_inputs
-from .crs import GEOGRAPHIC_NAMES
 
 __all__ = ["UsageError", "build_parser", "main"]
 
@@ -263,7 +263,7 @@ def _text_encoding(path: str, encoding: str | None) -> str | None:
 
 
 def _read(spec: str, kind: str, encoding: str | None = None, **kwargs: Any):
-    from .io import read_layer
+    from .io.read import read_layer
 
     path, crs = _split_spec(spec)
     with warnings.catch_warnings(record=True) as caught:
@@ -284,7 +284,7 @@ def _read_table(path: str, encoding: str | None = None, what: str = "表格"):
     """A plain side table (CSV/Excel); empty or unreadable files give an :class:`InputError`."""
     import pandas as pd
 
-    from .io import read_table
+    from .io.read import read_table
 
     try:
         return read_table(path, encoding=_text_encoding(path, encoding))
@@ -306,7 +306,7 @@ def _read_table(path: str, encoding: str | None = None, what: str = "表格"):
 
 
 def _network(roads: str | None, osm: str | None, mode: str, class_col: str, encoding: str | None = None):
-    from .network import Network
+    from .network.core import Network
 
     if osm:
         with _step(f"从 OSM 构建{_mode_zh(mode)}路网：{osm}"):
@@ -374,7 +374,7 @@ def _write(result: Any, out: Path, gpkg: Path | None) -> None:
 
 
 def _print_table(df, max_rows: int = 30) -> None:
-    from .report import to_chinese
+    from .report.excel import to_chinese
 
     if df is None or len(df) == 0:
         _echo("（无）")
@@ -476,8 +476,8 @@ def _check_writable(path: Path, *, folder: bool = False) -> None:
 # commands
 # --------------------------------------------------------------------------------------------
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .io import read_layer
-    from .io import validate as _validate
+    from .io.read import read_layer
+    from .io.read import validate as _validate
 
     ref = None
     if args.reference:
@@ -494,7 +494,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_coverage(args: argparse.Namespace) -> int:
-    from .coverage import coverage as _coverage
+    from .analysis.coverage import coverage as _coverage
 
     fac = _read(args.facilities, args.kind, args.encoding)
     dem, unit_gdf, net, cost_df = _demand_and_costs(args)
@@ -509,7 +509,7 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 
 
 def _cmd_beds(args: argparse.Namespace) -> int:
-    from .beds import bed_ratio
+    from .analysis.beds import bed_ratio
 
     inst = _read(args.institutions, "institutions", args.encoding)
     unit_gdf = _read(args.units, "units", args.encoding)
@@ -521,7 +521,7 @@ def _cmd_beds(args: argparse.Namespace) -> int:
 
 
 def _cmd_access(args: argparse.Namespace) -> int:
-    from .beds import accessibility
+    from .analysis.beds import accessibility
 
     sup = _read(args.supply, "institutions", args.encoding)
     dem, unit_gdf, net, cost_df = _demand_and_costs(args)
@@ -533,7 +533,7 @@ def _cmd_access(args: argparse.Namespace) -> int:
 
 
 def _cmd_shelters(args: argparse.Namespace) -> int:
-    from .shelters import shelter_adequacy
+    from .analysis.shelters import shelter_adequacy
 
     sh = _read(args.shelters, "shelters", args.encoding)
     dem, unit_gdf, net, cost_df = _demand_and_costs(args)
@@ -545,7 +545,7 @@ def _cmd_shelters(args: argparse.Namespace) -> int:
 
 
 def _cmd_burial(args: argparse.Namespace) -> int:
-    from .burial import burial_zone_check
+    from .analysis.burial import burial_zone_check
 
     enc = args.encoding
     pts = _read(args.points, args.kind, enc)
@@ -561,8 +561,8 @@ def _cmd_burial(args: argparse.Namespace) -> int:
 def _cmd_allocate(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from .allocate import allocate as _allocate
-    from .allocate import candidate_sites
+    from .locate._allocate import allocate as _allocate
+    from .locate._allocate import candidate_sites
 
     enc = args.encoding
     dem = _read(args.demand, "villages", enc)
@@ -590,7 +590,7 @@ def _cmd_allocate(args: argparse.Namespace) -> int:
 
 
 def _boundary_lines(args: argparse.Namespace):
-    from .boundary import boundary_lines
+    from .boundary.api import boundary_lines
 
     unit_gdf = _read(args.units, "units", args.encoding)
     outer_gdf = _read(args.outer, "units", args.encoding) if args.outer else None
@@ -609,7 +609,7 @@ def _cmd_boundary_lines(args: argparse.Namespace) -> int:
 
 
 def _cmd_boundary_checklist(args: argparse.Namespace) -> int:
-    from .boundary import inspection_checklist, line_crossings, lines_due
+    from .boundary.api import inspection_checklist, line_crossings, lines_due
 
     res = _boundary_lines(args)
     mk = _read(args.markers, "markers", args.encoding)
@@ -632,7 +632,7 @@ def _cmd_boundary_checklist(args: argparse.Namespace) -> int:
 
 
 def _cmd_boundary_results(args: argparse.Namespace) -> int:
-    from .boundary import read_inspection_results
+    from .boundary.api import read_inspection_results
 
     res = read_inspection_results([str(p) for p in args.paths])
     errors = [p for p in res.problems if getattr(p, "severity", "error") == "error"]
@@ -646,8 +646,8 @@ def _cmd_boundary_results(args: argparse.Namespace) -> int:
 
 
 def _cmd_map(args: argparse.Namespace) -> int:
-    from . import maps
     from .layers import set_kind
+    from .maps import api as maps
 
     bm = None if args.basemap.lower() in {"none", "无", ""} else args.basemap
     fpath, _ = _split_spec(args.path)

@@ -13,7 +13,7 @@ import numpy as np
 import pyproj
 
 from . import settings
-from ._errors import CRSError
+from .errors import CRSError
 
 __all__ = [
     "GEOGRAPHIC_NAMES",
@@ -24,6 +24,7 @@ __all__ = [
     "gk_epsg_for_lon",
     "metric_crs",
     "out_of_china",
+    "analysis_layers",
     "parse_crs",
     "to_metric",
     "to_wgs84",
@@ -318,6 +319,53 @@ def to_metric(gdf: Any, crs: Any = None) -> Any:
     if gdf.crs == target:
         return gdf.copy()
     return gdf.to_crs(target)
+
+
+def analysis_layers(layers: dict[str, Any]) -> tuple[pyproj.CRS | None, dict[str, Any]]:
+    """Bring named layers into one metric analysis CRS: the one CRS policy of mzgeo.
+
+    Every entry point (analyses, location models, networks) calls this rule:
+
+    - a layer without a CRS is an error (the user must declare it when reading);
+    - if every layer with geometry is already in one projected CRS, that CRS is kept;
+    - otherwise (geographic input, or layers in different CRSs) every layer is projected to
+      :func:`metric_crs` of the first layer with geometry (``settings.metric_crs`` when set).
+
+    Parameters
+    ----------
+    layers : dict of str to GeoDataFrame or None
+        Layer names (as the user knows them, in Chinese) and layers. ``None`` and frames without
+        a geometry column are passed through unchanged.
+
+    Returns
+    -------
+    crs : pyproj.CRS or None
+        The metric CRS of the analysis (``None`` when no layer has geometry).
+    layers : dict
+        The same keys; projected copies where a layer had to be reprojected, the inputs otherwise.
+
+    Raises
+    ------
+    CRSError
+        A layer has geometry but no CRS.
+    """
+    spatial = {k: v for k, v in layers.items()
+               if v is not None and hasattr(v, "geometry") and "geometry" in getattr(v, "columns", ())}
+    for name, gdf in spatial.items():
+        if gdf.crs is None:
+            msg = f"{name} 没有坐标系 (missing CRS)：请在读取时声明 crs=，如 crs='cgcs2000' 或 crs='gcj02'"
+            raise CRSError(msg)
+    if not spatial:
+        return None, dict(layers)
+    crss = [g.crs for g in spatial.values()]
+    if all(c.is_projected for c in crss) and all(c == crss[0] for c in crss):
+        return pyproj.CRS.from_user_input(crss[0]), dict(layers)
+    first = next(g for g in spatial.values() if len(g))  if any(len(g) for g in spatial.values()) else None
+    target = metric_crs(first) if first is not None else metric_crs(lon=120.0)
+    out = dict(layers)
+    for name, gdf in spatial.items():
+        out[name] = gdf if gdf.crs == target else gdf.to_crs(target)
+    return target, out
 
 
 def to_wgs84(gdf: Any) -> Any:

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ._errors import MzgeoError
+from .errors import MzgeoError
 from .layers import set_kind
 
 if TYPE_CHECKING:
@@ -231,7 +231,7 @@ def _read_all(folder: Path) -> dict[str, pd.DataFrame]:
     """Read every layer as stored (EPSG:4549) and label it with its kind and source."""
     import pyogrio
 
-    from .io import read_layer
+    from .io.read import read_layer
 
     gpkg = folder / GPKG_NAME
     out: dict[str, pd.DataFrame] = {}

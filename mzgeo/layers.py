@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ._errors import InputError
+from .errors import InputError
 
 __all__ = [
     "ALIASES",

@@ -418,7 +418,7 @@ NB02 = [
     ),
     md(SYNTHETIC_NOTE),
     code(setup_code("02_避灾安置场所", stdlib=("import warnings",),
-                    first_party=("from mzgeo.allocate import allocate, candidate_sites",))),
+                    first_party=("from mzgeo.locate._allocate import allocate, candidate_sites",))),
     md(
         """
         ## 1. 数据与路网
@@ -714,7 +714,7 @@ NB03 = [
         """
     ),
     md(SYNTHETIC_NOTE),
-    code(setup_code("03_养老床位缺口", first_party=("from mzgeo.allocate import allocate, candidate_sites",))),
+    code(setup_code("03_养老床位缺口", first_party=("from mzgeo.locate._allocate import allocate, candidate_sites",))),
     code(
         UNITS_CODE
         + "\n"
@@ -1053,7 +1053,7 @@ NB04 = [
         """
     ),
     md(SYNTHETIC_NOTE),
-    code(setup_code("04_居家养老照料中心", first_party=("from mzgeo.allocate import allocate, candidate_sites",))),
+    code(setup_code("04_居家养老照料中心", first_party=("from mzgeo.locate._allocate import allocate, candidate_sites",))),
     code(
         UNITS_CODE
         + "\n"

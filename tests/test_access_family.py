@@ -1,4 +1,4 @@
-"""3SFCA, gravity, FCA ratio, weighted catchment and RAAM (mzgeo.access) = PySAL access; compare_methods."""
+"""3SFCA, gravity, FCA ratio, weighted catchment and RAAM (mzgeo.analysis.access) = PySAL access; compare_methods."""
 
 from __future__ import annotations
 
@@ -14,8 +14,14 @@ from shapely.geometry import Point, box
 
 import mzgeo
 from mzgeo import DataWarning, InputError
-from mzgeo.access import ALL_METHODS, MethodComparison, compare_methods, gravity_weights, raam_assignment
-from mzgeo.beds import accessibility
+from mzgeo.analysis.access import (
+    ALL_METHODS,
+    MethodComparison,
+    compare_methods,
+    gravity_weights,
+    raam_assignment,
+)
+from mzgeo.analysis.beds import accessibility
 from mzgeo.report import LABELS
 
 CRS = "EPSG:4549"

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
 from mzgeo import InfeasibleError, InputError, NotSolvedError
-from mzgeo.allocate import (
+from mzgeo.locate._allocate import (
     LSCP,
     MCLP,
     SITE_EXISTING,
@@ -459,7 +459,7 @@ def test_network_like_object_is_used_through_od():
 def test_lp_rounding_and_lagrangian_fixing_keep_the_optimum(seed, monkeypatch, spopt_solver):
     import pulp
 
-    alloc = sys.modules["mzgeo.allocate"]  # the module (mzgeo.allocate is the function)
+    alloc = sys.modules["mzgeo.locate._allocate"]  # the module (mzgeo.allocate is the function)
 
     cost, w = _instance(seed, 300, 60)
     with warnings.catch_warnings():

@@ -16,12 +16,12 @@ def test_all_exports_resolve():
 
 
 def test_function_names_shadowing_modules_stay_callable():
-    import mzgeo.coverage  # noqa: F401  (the module)
-    from mzgeo.allocate import candidate_sites  # noqa: F401
+    import mzgeo.analysis.coverage  # noqa: F401  (the module)
+    from mzgeo.locate._allocate import candidate_sites  # noqa: F401
 
     assert inspect.isfunction(mzgeo.coverage)
     assert inspect.isfunction(mzgeo.allocate)
-    assert importlib.import_module("mzgeo.coverage").CoverageResult is not None
+    assert importlib.import_module("mzgeo.analysis.coverage").CoverageResult is not None
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from mzgeo import CRSError, DataWarning, InputError
-from mzgeo.beds import accessibility, bed_ratio, compare_with_ratio, gaussian_weights, step_weights
+from mzgeo.analysis.beds import accessibility, bed_ratio, compare_with_ratio, gaussian_weights, step_weights
 
 pytestmark = pytest.mark.filterwarnings("error")
 

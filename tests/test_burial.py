@@ -10,7 +10,7 @@ import pytest
 from shapely.geometry import LineString, Point, box
 
 from mzgeo import CRSError, DataWarning, InputError
-from mzgeo.burial import burial_zone_check, cemetery_coverage
+from mzgeo.analysis.burial import burial_zone_check, cemetery_coverage
 
 pytestmark = pytest.mark.filterwarnings("error")
 

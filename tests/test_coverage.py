@@ -11,7 +11,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from mzgeo import CRSError, DataWarning, InputError
-from mzgeo.coverage import coverage, daycare_coverage
+from mzgeo.analysis.coverage import coverage, daycare_coverage
 
 pytestmark = pytest.mark.filterwarnings("error")
 

@@ -16,12 +16,12 @@ import pytest
 from shapely.geometry import LineString, Point, box
 
 from mzgeo import DataWarning
-from mzgeo.beds import accessibility, bed_ratio
-from mzgeo.burial import burial_zone_check, cemetery_coverage
-from mzgeo.coverage import coverage, daycare_coverage
+from mzgeo.analysis.beds import accessibility, bed_ratio
+from mzgeo.analysis.burial import burial_zone_check, cemetery_coverage
+from mzgeo.analysis.coverage import coverage, daycare_coverage
+from mzgeo.analysis.shelters import shelter_adequacy
 from mzgeo.network import Network
 from mzgeo.report import label
-from mzgeo.shelters import shelter_adequacy
 
 pytestmark = pytest.mark.filterwarnings("error")
 

@@ -12,8 +12,8 @@ import pytest
 from shapely.geometry import LineString, Point, box
 
 from mzgeo import maps
-from mzgeo._errors import CRSError, InputError
 from mzgeo.crs import wgs84_to_gcj02
+from mzgeo.errors import CRSError, InputError
 
 SYNTHETIC = "示例数据（合成）"
 XSS_SCRIPT = "<script>alert(1)</script>"
@@ -238,7 +238,7 @@ def _one_point(crs: int) -> gpd.GeoDataFrame:
 
 @pytest.mark.parametrize("crs", [4326, 4549])
 def test_amap_shifts_overlays_to_gcj02_exactly_once(crs: int, monkeypatch) -> None:
-    import mzgeo._maps_layer as layer_mod
+    import mzgeo.maps._layer as layer_mod
 
     calls = []
     real = layer_mod.wgs84_to_gcj02

@@ -9,8 +9,8 @@ import shapely
 from shapely import LineString, Point, box
 
 from mzgeo import DataWarning, InputError, settings
-from mzgeo import network as network_module
 from mzgeo.network import Network
+from mzgeo.network import core as network_module
 
 CRS = 4549
 
@@ -326,7 +326,7 @@ def test_grid_polygons_random_grids():
     edge-connected group; partitions stay non-overlapping, also simplified."""
     from scipy import ndimage
 
-    from mzgeo import _isochrone
+    from mzgeo.network import _raster as _isochrone
 
     rng = np.random.default_rng(7)
     for it in range(300):
@@ -358,7 +358,7 @@ def test_reached_cells_equal_every_reached_sample():
     """The node-star fast path marks exactly the cells of the samples reached (brute force)."""
     from scipy.sparse.csgraph import dijkstra
 
-    from mzgeo import _isochrone
+    from mzgeo.network import _raster as _isochrone
 
     rng = np.random.default_rng(3)
     side = 14
@@ -403,7 +403,7 @@ def test_reached_cells_equal_every_reached_sample():
 def test_generalized_clusters_equal_one_window(monkeypatch):
     """Scattered reach is drawn cluster by cluster; the result is that of one big window,
     also when a cluster lies inside a hole of another (they share a window)."""
-    from mzgeo import _isochrone
+    from mzgeo.network import _raster as _isochrone
 
     # a ring road, a road in its middle and one far away, joined by roads too slow to matter
     x = [0, 1200, 1200, 0, 500, 700, 5000, 6000]

@@ -119,7 +119,9 @@ def _split_graph(G, fac, dem):
     for stops in on_chord.values():  # points at the same place are one place
         for t0, n0 in stops:
             for t1, n1 in stops:
-                if n0 != n1 and t0 == t1:
+                # fractions 1e-16 apart give the same coordinates (0.99 and 0.9899999999999999):
+                # mzgeo sees only coordinates, so the reference treats them as one place too
+                if n0 != n1 and abs(t0 - t1) <= 1e-12:
                     H.add_edge(n0, n1, w=0.0)
     for node, (lo, hi, t) in names.items():
         # a point at a fraction 0 or 1 is the node itself

@@ -123,7 +123,7 @@ def test_number_formats_of_already_chinese_headers(tmp_path):
 def test_demo_bed_workbook_names_the_city_and_formats_numbers(tmp_path):
     """The demo's 养老床位.xlsx: the city 330500 appears only as a parent code of the counties."""
     import mzgeo
-    from mzgeo.beds import bed_ratio
+    from mzgeo.analysis.beds import bed_ratio
 
     demo = mzgeo.load_demo()
     counties = demo.units_county[demo.units_county["in_huzhou"]]
@@ -152,7 +152,7 @@ def test_demo_bed_workbook_names_the_city_and_formats_numbers(tmp_path):
 
 
 def test_admin_code_table_is_shipped_and_complete():
-    from mzgeo._units import ADMIN_CODES_SOURCE, admin_code_names, admin_codes
+    from mzgeo.analysis.admin import ADMIN_CODES_SOURCE, admin_code_names, admin_codes
 
     table = admin_codes()
     assert table["level"].value_counts().to_dict()["省"] == 34
@@ -168,7 +168,7 @@ def test_admin_code_table_is_shipped_and_complete():
 
 
 def test_layer_name_wins_over_the_code_table():
-    from mzgeo._units import UnitTree
+    from mzgeo.analysis.admin import UnitTree
 
     units = pd.DataFrame({"code": ["330502", "330500", "330503"], "name": ["吴兴区", "湖州市（本地名）", None],
                           "parent_code": ["330500", None, "330500"]})

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
 from mzgeo import DataWarning, InputError
-from mzgeo.shelters import max_shelter_lp, shelter_adequacy
+from mzgeo.analysis.shelters import max_shelter_lp, shelter_adequacy
 
 pytestmark = pytest.mark.filterwarnings("error")
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 import mzgeo
-from mzgeo._errors import InputError
+from mzgeo.errors import InputError
 
 from .run import METRICS
 

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 import mzgeo
-from mzgeo._errors import InputError
+from mzgeo.errors import InputError
 
 __all__ = ["PROJECT_TYPES", "LedgerResult", "ledger"]
 

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 import mzgeo
-from mzgeo._errors import InputError
+from mzgeo.errors import InputError
 
 from .spec import RULES, Plan, load_plan
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mzgeo._errors import InputError, Problem, ValidationError
+from mzgeo.errors import InputError, Problem, ValidationError
 
 if sys.version_info >= (3, 11):
     import tomllib

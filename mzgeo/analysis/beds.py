@@ -22,10 +22,11 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from . import settings
-from ._cost import cost_matrix, describe_source, pairs
-from ._errors import InputError
-from ._results import (
+from .. import settings
+from ..errors import InputError
+from ..network.cost import cost_matrix, describe_source, pairs
+from .admin import AssignmentCache, UnitTree, normalise_level
+from .result import (
     AnalysisResult,
     as_points,
     attach_geometry,
@@ -38,7 +39,6 @@ from ._results import (
     source_notes,
     warn_problems,
 )
-from ._units import AssignmentCache, UnitTree, normalise_level
 
 __all__ = [
     "METHODS",
@@ -96,7 +96,7 @@ class BedRatioResult(AnalysisResult):
     below_target : pandas.DataFrame
         Rows of ``table`` with status 未达标, largest gap first.
     params, problems
-        See :class:`~mzgeo._results.AnalysisResult`.
+        See :class:`~mzgeo.analysis.result.AnalysisResult`.
     """
 
     title = "每千名老人床位数"
@@ -432,7 +432,7 @@ class AccessibilityResult(AnalysisResult):
         With ``units``: the administrative ratio beside the accessible one
         (:func:`compare_with_ratio`).
     params, problems
-        See :class:`~mzgeo._results.AnalysisResult`.
+        See :class:`~mzgeo.analysis.result.AnalysisResult`.
     """
 
     title = "床位可达性（两步移动搜索法）"
@@ -571,7 +571,7 @@ def accessibility(
         Long-form cost table (``origin`` = demand index, ``destination`` = supply index,
         ``minutes``) instead of a network; absent pairs are unreachable.
     method : {"2sfca", "e2sfca", "g2sfca", "3sfca", "gravity", "fca", "weighted_catchment", "raam"}
-        Distance weighting; the last five are computed by :func:`mzgeo.access.family_accessibility`
+        Distance weighting; the last five are computed by :func:`mzgeo.analysis.access.family_accessibility`
         (3SFCA, gravity, FCA ratio, weighted catchment, RAAM, equal to PySAL ``access``).
     minutes : float, optional
         Catchment (minutes); default ``settings.beds_access_minutes`` (30).
@@ -596,10 +596,10 @@ def accessibility(
     target_per_1000 : float, optional
         Target for the comparison; default ``settings.bed_target_per_1000``.
     **options
-        Options of the :mod:`mzgeo.access` methods (``neighbor_cost``; RAAM ``tau``, ``rho``,
+        Options of the :mod:`mzgeo.analysis.access` methods (``neighbor_cost``; RAAM ``tau``, ``rho``,
         ``max_cycles``, ``initial_step``, ``half_life``, ``min_step``; ``gravity_alpha``,
         ``gravity_scale_minutes``, ``gravity_min_minutes``): see
-        :func:`mzgeo.access.family_accessibility`.
+        :func:`mzgeo.analysis.access.family_accessibility`.
 
     Returns
     -------

@@ -1,7 +1,7 @@
 """Shared internals of the analysis results: input checks, problem records, Excel/GeoPackage output.
 
-Private to mzgeo. Used by :mod:`mzgeo.coverage`, :mod:`mzgeo.beds`, :mod:`mzgeo.shelters` and
-:mod:`mzgeo.burial`.
+Private to mzgeo. Used by :mod:`mzgeo.coverage`, :mod:`mzgeo.analysis.beds`, :mod:`mzgeo.analysis.shelters` and
+:mod:`mzgeo.analysis.burial`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._errors import CRSError, DataWarning, InputError
-from ._files import atomic_path, source_paths
+from .._files import atomic_path, source_paths
+from ..errors import CRSError, DataWarning, InputError
 
 __all__ = [
     "PROBLEM_COLUMNS",
@@ -376,7 +376,7 @@ def write_gpkg(path: str | os.PathLike, layers: Mapping[str, Any], *, sources: I
         raise InputError(msg)
     ready = {name: _gpkg_ready(gdf) for name, gdf in usable.items()}
     try:
-        from .io import write_layers
+        from ..io.read import write_layers
     except ImportError:  # pragma: no cover - io is part of the package
         write_layers = None
     if write_layers is not None:
@@ -437,7 +437,7 @@ class AnalysisResult:
         InputError
             ``path`` is a file one of the inputs was read from (inputs are never modified).
         """
-        from .report import write_excel
+        from ..report.excel import write_excel
 
         sheets = dict(self.tables())
         if len(self.problems):

@@ -26,8 +26,8 @@ import folium
 from branca.element import CssLink, Element, Figure, JavascriptLink
 from folium.elements import JSCSSMixin
 
-from ._errors import InputError, MzgeoError
-from ._maps_layer import Raw, finalise, state_of
+from ..errors import InputError, MzgeoError
+from ._layer import Raw, finalise, state_of
 
 __all__ = ["OfflineMap", "external_resources", "notebook_html", "render_html"]
 

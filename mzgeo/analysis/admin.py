@@ -1,7 +1,7 @@
 """Administrative units: the code hierarchy, assigning points to units, rolling figures up.
 
-Private helpers shared by :mod:`mzgeo.coverage`, :mod:`mzgeo.beds`, :mod:`mzgeo.shelters` and
-:mod:`mzgeo.burial` (and usable by other analysis modules).
+Private helpers shared by :mod:`mzgeo.coverage`, :mod:`mzgeo.analysis.beds`, :mod:`mzgeo.analysis.shelters` and
+:mod:`mzgeo.analysis.burial` (and usable by other analysis modules).
 
 A units frame holds one or several levels (市 / 区县 / 乡镇街道 / 村社区) with ``code`` and,
 optionally, ``parent_code``, ``level``, ``name`` and polygon geometry. A code that appears only as
@@ -27,9 +27,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._errors import CRSError, InputError
-from ._results import AnalysisResult, concat_problems, make_problems, warn_problems
-from .layers import VALUE_ALIASES
+from ..errors import CRSError, InputError
+from ..layers import VALUE_ALIASES
+from .result import AnalysisResult, concat_problems, make_problems, warn_problems
 
 __all__ = [
     "ADMIN_CODES_SOURCE",

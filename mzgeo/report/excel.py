@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._errors import InputError
-from ._files import atomic_path, refuse_inputs, source_paths
+from .._files import atomic_path, refuse_inputs, source_paths
+from ..errors import InputError
 
 __all__ = [
     "LABELS",
@@ -319,7 +319,7 @@ ACCESS_METHOD_SHORT: dict[str, str] = {
     "2sfca": "2SFCA", "e2sfca": "E2SFCA", "g2sfca": "G2SFCA", "3sfca": "3SFCA", "gravity": "引力模型",
     "fca": "FCA比值", "weighted_catchment": "加权服务量", "raam": "RAAM",
 }
-# per-method columns of mzgeo.access.compare_methods: value_<m>, norm_<m>, rank_<m>, meets_<m>
+# per-method columns of mzgeo.analysis.access.compare_methods: value_<m>, norm_<m>, rank_<m>, meets_<m>
 for _m, _short in ACCESS_METHOD_SHORT.items():
     LABELS.update({
         f"value_{_m}": f"{_short} 可达性",

@@ -1,7 +1,7 @@
 r"""The accessibility family beyond 2SFCA: 3SFCA, gravity, FCA ratio, weighted catchment, RAAM.
 
 :func:`mzgeo.accessibility` computes every method; the 2SFCA / E2SFCA / G2SFCA core lives in
-:mod:`mzgeo.beds`, the rest here, each equal to PySAL ``access`` on the same inputs
+:mod:`mzgeo.analysis.beds`, the rest here, each equal to PySAL ``access`` on the same inputs
 (with :math:`W_{ij} = f(t_{ij})` for pairs within the catchment :math:`T`, 0 otherwise):
 
 - ``"3sfca"`` (Wan et al. 2012; ``access.three_stage_fca``): demand is split among competing
@@ -35,10 +35,20 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from . import settings
-from ._cost import cost_matrix, describe_source, pairs
-from ._errors import InputError
-from ._results import (
+from .. import settings
+from ..errors import InputError
+from ..network.cost import cost_matrix, describe_source, pairs
+from ..report.excel import ACCESS_METHOD_SHORT
+from .admin import UnitTree, normalise_level
+from .beds import (
+    METHODS,
+    AccessibilityResult,
+    _identity_columns,
+    accessibility,
+    gaussian_weights,
+    step_weights,
+)
+from .result import (
     AnalysisResult,
     as_points,
     attach_geometry,
@@ -50,16 +60,6 @@ from ._results import (
     source_notes,
     warn_problems,
 )
-from ._units import UnitTree, normalise_level
-from .beds import (
-    METHODS,
-    AccessibilityResult,
-    _identity_columns,
-    accessibility,
-    gaussian_weights,
-    step_weights,
-)
-from .report import ACCESS_METHOD_SHORT
 
 __all__ = [
     "ALL_METHODS",
@@ -76,7 +76,7 @@ __all__ = [
 
 logger = logging.getLogger("mzgeo")
 
-#: Methods computed in this module (the 2SFCA family core is :data:`mzgeo.beds.METHODS`).
+#: Methods computed in this module (the 2SFCA family core is :data:`mzgeo.analysis.beds.METHODS`).
 FAMILY_METHODS: dict[str, str] = {
     "3sfca": "三步移动搜索法（3SFCA，选择权重分配需求）",
     "gravity": "引力模型（Hansen 型，含竞争项）",
@@ -639,12 +639,12 @@ class MethodComparison(AnalysisResult):
     Attributes
     ----------
     results : dict
-        Method key → :class:`~mzgeo.beds.AccessibilityResult` (with the units attached for
+        Method key → :class:`~mzgeo.analysis.beds.AccessibilityResult` (with the units attached for
         ``by_unit``; without the per-method administrative comparison).
     table : pandas.DataFrame
         One row per unit (per demand point without units): ``code``, ``name``, ``level``,
         ``demand_total``, with units that have ``elderly`` the administrative ``beds_per_1000``
-        and ``admin_ok`` (:func:`~mzgeo.beds.bed_ratio`); per method ``value_<m>``,
+        and ``admin_ok`` (:func:`~mzgeo.analysis.beds.bed_ratio`); per method ``value_<m>``,
         ``norm_<m>`` (value ÷ demand-weighted mean over the rows of the same level; RAAM, a
         cost, as mean ÷ value, so that above 1 is better for every method), ``rank_<m>`` (1 = best access, within the level) and,
         for the ratio methods with ``per_1000``, ``meets_<m>`` (value ≥ target); then
@@ -654,7 +654,7 @@ class MethodComparison(AnalysisResult):
     status_changes : pandas.DataFrame
         Rows of :attr:`table` whose target status changes between methods.
     params, problems
-        See :class:`~mzgeo._results.AnalysisResult`.
+        See :class:`~mzgeo.analysis.result.AnalysisResult`.
     """
 
     title = "可达性方法比较"
@@ -787,7 +787,7 @@ def compare_methods(
     shared_nb = neighbor_cost
     if network is not None:
         # route once; every method reads the same table
-        from ._cost import _table_from_network
+        from ..network.cost import _table_from_network
 
         sup = as_points(supply, "供给设施图层")
         dem = as_points(demand, "需求点图层")

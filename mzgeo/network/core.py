@@ -49,8 +49,10 @@ import shapely
 from scipy import ndimage
 from scipy.sparse.csgraph import connected_components, dijkstra
 
-from . import _graph, _isochrone, settings
-from ._errors import CRSError, DataWarning, InputError, NetworkError
+from .. import settings
+from ..errors import CRSError, DataWarning, InputError, NetworkError
+from . import _graph
+from . import _raster as _isochrone
 
 __all__ = ["BUILD_FIXES", "SERVICE_AREA_CELL_M", "SNAP_STATUS", "Network", "ODMatrix"]
 
@@ -1817,7 +1819,7 @@ class Network:
     def _tiles(
         self, es: _isochrone.EdgeSamples, spec: _GridSpec, cells_for: Any,
     ) -> tuple[_isochrone.EdgeSamples, list[_isochrone.Tile], Any]:
-        """Grid tiles of the reached cells of every break (see :func:`mzgeo._isochrone.tiles`);
+        """Grid tiles of the reached cells of every break (see :func:`mzgeo.network._raster.tiles`);
         the cells are coarsened when a tile would exceed ``_MAX_GRID_CELLS``."""
         tiles, locate = _isochrone.tiles(es, cells_for(es), spec.pad(es.cell_m))
         biggest = max((t.win for t in tiles), key=lambda w: w.n_cells, default=None)
@@ -1966,7 +1968,7 @@ class Network:
         """Planar faces beside each segment: (left face, right face, face degree); -1 = no face.
 
         Faces come from the angles of the segments at the nodes, once (lazily; see
-        :func:`mzgeo._graph.planar_faces`). Used only to skip, under ``fill_holes=True``, the
+        :func:`mzgeo.network._graph.planar_faces`). Used only to skip, under ``fill_holes=True``, the
         segments whose both sides are enclosed by fully reached roads.
         """
         if "faces" not in self._lazy:
@@ -2327,7 +2329,7 @@ def _is_metric(crs: pyproj.CRS) -> bool:
 
 def _metric_for_lonlat(src: pyproj.CRS, x: np.ndarray, y: np.ndarray) -> pyproj.CRS:
     """Metric CRS for data in ``src``: ``settings.metric_crs``, the CGCS2000 GK zone, or UTM."""
-    from . import crs as mcrs
+    from .. import crs as mcrs
 
     if settings.metric_crs is not None:
         return pyproj.CRS.from_user_input(settings.metric_crs)
@@ -2342,7 +2344,7 @@ def _metric_for_lonlat(src: pyproj.CRS, x: np.ndarray, y: np.ndarray) -> pyproj.
 def _to_metric_gdf(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if _is_metric(gdf.crs):
         return gdf
-    from . import crs as mcrs
+    from .. import crs as mcrs
 
     if gdf.crs.is_geographic or settings.metric_crs is not None:
         try:

@@ -46,11 +46,12 @@ import pyogrio
 import pyproj
 import shapely
 
-from . import crs as _crs
-from . import settings
-from ._errors import CRSError, DataWarning, FileAccessError, InputError, Problem
-from ._files import SOURCE_PATHS, atomic_path, file_error, path_key, refuse_inputs, source_paths
-from ._validate import (
+from .. import crs as _crs
+from .. import settings
+from .._files import SOURCE_PATHS, atomic_path, file_error, path_key, refuse_inputs, source_paths
+from ..errors import CRSError, DataWarning, FileAccessError, InputError, Problem
+from ..layers import LayerSpec, canonical_column, get_spec, resolve_columns, set_kind
+from .checks import (
     CODE_LABELS,
     CheckContext,
     ValidationReport,
@@ -69,7 +70,6 @@ from ._validate import (
     study_bounds,
     to_text_dtype,
 )
-from .layers import LayerSpec, canonical_column, get_spec, resolve_columns, set_kind
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -234,7 +234,7 @@ def validate(
     Runs exactly the reading and checks of :func:`read_layer` but returns the report
     instead of raising. Row numbers are as the user sees them (Excel/CSV: header = row 1,
     first data row = row 2; spatial files: 1-based feature number); columns are named by
-    their header as written. See :mod:`mzgeo._validate` for the list of problem codes.
+    their header as written. See :mod:`mzgeo.io.checks` for the list of problem codes.
 
     Parameters
     ----------
@@ -988,7 +988,7 @@ def _table_geometry(ctx: CheckContext) -> tuple[np.ndarray | None, tuple[np.ndar
         geoms = np.full(n, None, dtype=object)
         geoms[ok] = shapely.points(x[ok], y[ok])
         return geoms, (x, y), col, ["lon", "lat"]
-    from .layers import _key
+    from ..layers import _key
 
     by_key = {_key(c).split("(")[0]: c for c in d.columns if isinstance(c, str)}
     lonlat = next((by_key[k] for k in by_key if k in _LONLAT_HEADERS), None)
@@ -1021,7 +1021,7 @@ def _table_geometry(ctx: CheckContext) -> tuple[np.ndarray | None, tuple[np.ndar
         ctx.add_rows("error", "bad_geometry", bad, f"「{wkt}」不是有效的 WKT 几何 (invalid WKT)", wkt)
         ctx.add_rows("error", "missing_geometry", blank, f"几何为空：「{wkt}」没有值 (missing geometry)", wkt)
         return geoms, None, wkt, [wkt]
-    from .layers import aliases_for
+    from ..layers import aliases_for
 
     ctx.add(
         "error",

@@ -12,10 +12,10 @@ import pandas as pd
 import shapely
 from shapely import ops
 
-from . import settings
-from ._boundary_lines import check_same_crs, flatten, require_columns
-from ._errors import InputError
-from .layers import VALUE_ALIASES
+from .. import settings
+from ..errors import InputError
+from ..layers import VALUE_ALIASES
+from .lines import check_same_crs, flatten, require_columns
 
 logger = logging.getLogger("mzgeo")
 

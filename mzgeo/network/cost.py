@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from ._errors import DataWarning, InputError
+from ..errors import DataWarning, InputError
 
 __all__ = [
     "quiet_repeat",
@@ -283,7 +283,7 @@ def describe_source(network: Any, cost: Any) -> dict[str, Any]:
     With a network: its mode, walking speed or drive speed table (from ``network.params``),
     and the snapping distance and access-leg speed in force (``settings``).
     """
-    from . import settings
+    from .. import settings
 
     if cost is not None:
         return {"travel_costs": "成本表（origin/destination/minutes）"}

@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import settings
-from ._errors import InputError, Problem
-from ._files import atomic_path
-from .report import _cell_value, _sheet_title
+from .. import settings
+from .._files import atomic_path
+from ..errors import InputError, Problem
+from ..report.excel import _cell_value, _sheet_title
 
 #: Marker conditions offered in the drop-down of the checklist (界桩状况).
 STATUSES: tuple[str, ...] = ("完好", "损坏", "丢失", "移位", "字迹不清")

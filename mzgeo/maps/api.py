@@ -60,10 +60,11 @@ import pandas as pd
 import shapely
 from folium.plugins import MarkerCluster
 
-from . import settings
-from ._errors import InputError
-from ._files import atomic_path
-from ._maps_layer import (
+from .. import settings
+from .._files import atomic_path
+from ..errors import InputError
+from ..layers import get_spec
+from ._layer import (
     COORD_DECIMALS,
     GeoLayer,
     LegendSection,
@@ -75,8 +76,8 @@ from ._maps_layer import (
     finalise,
     state_of,
 )
-from ._maps_render import OfflineMap, external_resources, render_html
-from ._maps_style import (
+from .render import OfflineMap, external_resources, render_html
+from .style import (
     COLUMN_UNITS,
     FINDING_FLAGGED,
     FINDING_OK,
@@ -102,7 +103,6 @@ from ._maps_style import (
     svg_icon,
     swatch_html,
 )
-from .layers import get_spec
 
 __all__ = [
     "BASEMAPS",
@@ -869,7 +869,7 @@ def add_choropleth(
     n_classes : int
         Number of sequential classes.
     palette : str
-        Sequential palette name (see :data:`mzgeo._maps_style.PALETTES`).
+        Sequential palette name (see :data:`mzgeo.maps.style.PALETTES`).
     reverse : bool
         Dark for low values (for travel times, where low is good).
     title : str, optional

@@ -20,9 +20,9 @@ from branca.element import Element, MacroElement
 from folium.map import Layer
 from folium.template import Template
 
-from ._errors import CRSError
-from ._maps_style import FONT_STACK, esc
-from .crs import to_metric, wgs84_to_gcj02
+from ..crs import to_metric, wgs84_to_gcj02
+from ..errors import CRSError
+from .style import FONT_STACK, esc
 
 __all__ = [
     "COORD_DECIMALS",

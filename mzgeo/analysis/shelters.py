@@ -18,10 +18,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import settings
-from ._cost import cost_matrix, describe_source, nearest, nearest_from_pairs, pairs, quiet_repeat
-from ._errors import InputError, MzgeoError
-from ._results import (
+from .. import settings
+from ..errors import InputError, MzgeoError
+from ..layers import VALUE_ALIASES
+from ..locate._highs import new_highs
+from ..network.cost import cost_matrix, describe_source, nearest, nearest_from_pairs, pairs, quiet_repeat
+from .admin import UNASSIGNED, AssignmentCache, normalise_level
+from .result import (
     AnalysisResult,
     as_points,
     attach_geometry,
@@ -34,9 +37,6 @@ from ._results import (
     source_notes,
     warn_problems,
 )
-from ._solvers import new_highs
-from ._units import UNASSIGNED, AssignmentCache, normalise_level
-from .layers import VALUE_ALIASES
 
 __all__ = ["ShelterResult", "max_shelter_lp", "shelter_adequacy"]
 
@@ -169,7 +169,7 @@ class ShelterResult(AnalysisResult):
         ``persons_no_reach``, ``capacity_total``, ``person_minutes``, ``n_oversubscribed``,
         ``n_below_min``.
     params, problems
-        See :class:`~mzgeo._results.AnalysisResult`.
+        See :class:`~mzgeo.analysis.result.AnalysisResult`.
     """
 
     title = "避灾安置场所容量与可达性"

@@ -37,7 +37,7 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from ._errors import CRSError, DataWarning, InputError
+from ..errors import CRSError, DataWarning, InputError
 
 logger = logging.getLogger("mzgeo")
 

@@ -63,9 +63,9 @@ import pandas as pd
 import pyproj
 import shapely
 
-from . import crs as _crs
-from ._errors import CRSError, Problem, ValidationError
-from .layers import (
+from .. import crs as _crs
+from ..errors import CRSError, Problem, ValidationError
+from ..layers import (
     BOOLEAN_COLUMNS,
     TEXT_COLUMNS,
     VALUE_ALIASES,
@@ -254,7 +254,7 @@ def format_report(report: ValidationReport, *, max_rows: int | None = 200) -> st
         A heading (file, number of errors and warnings) and one line per problem with
         级别, 行号, 列 and 问题, columns aligned for CJK text.
     """
-    from .layers import KINDS
+    from ..layers import KINDS
 
     name = report.file or "输入数据"
     if report.kind in KINDS:

@@ -56,10 +56,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from . import settings
-from ._errors import CRSError, InfeasibleError, InputError, NotSolvedError
-from ._files import source_paths
-from ._solvers import (
+from .. import settings
+from .._files import source_paths
+from ..errors import CRSError, InfeasibleError, InputError, NotSolvedError
+from ._highs import (
     INF,
     HighsOutcome,
     Pairs,
@@ -680,7 +680,7 @@ class LocationModel:
         str
             The path written.
         """
-        from .report import write_excel
+        from ..report.excel import write_excel
 
         self._need()
         sheets = {
@@ -714,7 +714,7 @@ class LocationModel:
         if prob.site_geom is None or prob.demand_geom is None:
             msg = "模型由出行时间表构建，没有几何信息；请用 from_gdfs / allocate(需求图层, 候选图层) 构建后再导出 GeoPackage"
             raise InputError(msg)
-        from .io import write_layers
+        from ..io.read import write_layers
 
         sel = self._frames["_selected"]
         fac = self._frames["_facility_summary"]
@@ -956,7 +956,7 @@ def _gpkg_safe(gdf: Any) -> Any:
 
 
 def _highs_version() -> str:
-    from ._solvers import highs_version
+    from ._highs import highs_version
 
     return highs_version()
 
@@ -1540,7 +1540,7 @@ class MCLP(LocationModel):
     (≥ 1,500 demand groups) rounding of the LP relaxation (interior point) and an iterated
     local search. The LP duals are Lagrange multipliers: with the warm start as incumbent,
     candidates that provably cannot be in (or out of) any better solution are fixed before
-    branch and bound (:func:`~mzgeo._solvers.lagrangian_fixing`), which shrinks the model
+    branch and bound (:func:`~mzgeo.locate._highs.lagrangian_fixing`), which shrinks the model
     HiGHS sees. With a capacity the model becomes :class:`CapacitatedMCLP`'s.
 
     The objective is the covered weight (existing coverage included), as in PySAL spopt.
@@ -1673,7 +1673,7 @@ def _mclp_warm_start(ag: sp.csr_matrix, wg: np.ndarray, p: int, fixed: float, md
     2. for large models, the LP relaxation (HiGHS interior point, no crossover): its value
        is an upper bound (kept with a 1e-6 relative safety margin) and the ``p`` largest
        LP values, improved by swaps, are a second start;
-    3. iterated local search (:func:`~mzgeo._solvers.ils_max_cover`, a fixed number of
+    3. iterated local search (:func:`~mzgeo.locate._highs.ils_max_cover`, a fixed number of
        iterations so results repeat) from the better start.
     """
     t0 = time.perf_counter()
@@ -2700,7 +2700,7 @@ def _layers_problem(
             msg = (f"候选点与现有设施的索引有重复值 {list(overlap[:5])}；请让两者索引互不相同"
                    "（例如 candidate_sites() 生成的候选点索引为 C00001…）")
             raise InputError(msg)
-    from ._cost import cost_matrix, describe_source
+    from ..network.cost import cost_matrix, describe_source
 
     ex_df = existing if existing is not None else candidates.iloc[:0]
     source_info: dict[str, Any]

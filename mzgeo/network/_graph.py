@@ -16,8 +16,8 @@ import numpy as np
 import scipy.sparse as sp
 import shapely
 
-from . import settings
-from ._files import atomic_path
+from .. import settings
+from .._files import atomic_path
 
 __all__: list[str] = []
 

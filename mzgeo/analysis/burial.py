@@ -20,10 +20,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import settings
-from ._cost import cost_matrix, describe_source, nearest, pairs, quiet_repeat
-from ._errors import InputError
-from ._results import (
+from .. import settings
+from ..errors import InputError
+from ..layers import VALUE_ALIASES
+from ..network.cost import cost_matrix, describe_source, nearest, pairs, quiet_repeat
+from .admin import UNASSIGNED, UnitTree, norm_codes
+from .result import (
     AnalysisResult,
     as_points,
     attach_geometry,
@@ -35,8 +37,6 @@ from ._results import (
     source_notes,
     warn_problems,
 )
-from ._units import UNASSIGNED, UnitTree, norm_codes
-from .layers import VALUE_ALIASES
 
 __all__ = [
     "PUBLIC_CEMETERY_TYPES",
@@ -87,7 +87,7 @@ class CemeteryResult(AnalysisResult):
     unserved : pandas.DataFrame
         Townships without a public cemetery of their own and not fully within reach of one.
     params, problems
-        See :class:`~mzgeo._results.AnalysisResult`.
+        See :class:`~mzgeo.analysis.result.AnalysisResult`.
     """
 
     title = "公益性公墓/骨灰堂覆盖"
@@ -366,7 +366,7 @@ class BurialCheckResult(AnalysisResult):
         The rules checked: ``rule``, ``rule_group``, ``feature_class``, ``buffer_m``,
         ``n_features``.
     params, problems
-        See :class:`~mzgeo._results.AnalysisResult`.
+        See :class:`~mzgeo.analysis.result.AnalysisResult`.
     """
 
     title = "三沿五区坟墓整治台账"

@@ -18,10 +18,18 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from . import settings
-from ._cost import describe_source, nearest, quiet_repeat
-from ._errors import InputError
-from ._results import (
+from .. import settings
+from ..errors import InputError
+from ..network.cost import describe_source, nearest, quiet_repeat
+from .admin import (
+    UNASSIGNED,
+    AssignmentCache,
+    UnitTree,
+    norm_codes,
+    normalise_level,
+    weighted_quantile_by_group,
+)
+from .result import (
     AnalysisResult,
     as_points,
     attach_geometry,
@@ -35,14 +43,6 @@ from ._results import (
     source_notes,
     truthy,
     warn_problems,
-)
-from ._units import (
-    UNASSIGNED,
-    AssignmentCache,
-    UnitTree,
-    norm_codes,
-    normalise_level,
-    weighted_quantile_by_group,
 )
 
 __all__ = ["CoverageResult", "DaycareResult", "coverage", "daycare_coverage"]
@@ -137,7 +137,7 @@ class CoverageResult(AnalysisResult):
     threshold : float
         The coverage threshold (largest of ``thresholds``).
     params, problems
-        See :class:`~mzgeo._results.AnalysisResult`.
+        See :class:`~mzgeo.analysis.result.AnalysisResult`.
     """
 
     title = "设施覆盖分析"
@@ -623,7 +623,7 @@ class DaycareResult(AnalysisResult):
     summary : pandas.DataFrame
         One row of totals (same columns as :meth:`by_unit`).
     params, problems
-        See :class:`~mzgeo._results.AnalysisResult`.
+        See :class:`~mzgeo.analysis.result.AnalysisResult`.
     """
 
     title = "居家养老服务照料中心覆盖"

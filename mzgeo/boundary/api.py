@@ -59,14 +59,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import _boundary_lines as _bl
-from . import _boundary_markers as _bm
-from . import _boundary_sheets as _bs
-from . import settings
-from ._errors import InputError, Problem, ValidationError
-from ._files import SOURCE_PATHS, atomic_path, refuse_inputs, source_paths
-from ._files import path_key as _path_key
-from .layers import KINDS, VALUE_ALIASES
+from .. import settings
+from .._files import SOURCE_PATHS, atomic_path, refuse_inputs, source_paths
+from .._files import path_key as _path_key
+from ..errors import InputError, Problem, ValidationError
+from ..layers import KINDS, VALUE_ALIASES
+from . import checklist as _bs
+from . import lines as _bl
+from . import markers as _bm
 
 __all__ = [
     "CHAINAGE_RULE",
@@ -154,7 +154,7 @@ class BoundaryLines:
         str
             The path written.
         """
-        from .report import write_excel
+        from ..report.excel import write_excel
 
         return write_excel(
             path,
@@ -381,7 +381,7 @@ class InspectionResults:
 
     def to_excel(self, path: str | os.PathLike) -> str:
         """Write 界桩登记表（更新）, 需维修或重测界桩 and 检查问题 to one workbook (atomic)."""
-        from .report import write_excel
+        from ..report.excel import write_excel
 
         sheets = _bs.results_sheets(self.markers, self.repairs, self.problems)
         return write_excel(path, sheets, params=self.params, chinese=False, title="界线联检结果",
