@@ -181,13 +181,13 @@ def validate(
     reference: Annotated[str | None, typer.Option(help="参照图层（用于判断研究区范围和高德坐标）")] = None,
 ) -> None:
     """检查输入文件，一次列出全部问题（有错误时退出码为 1）。"""
-    from .io import read_layer
+    from .io import read_reference
     from .io import validate as _validate
 
     ref = None
     if reference:
         rpath, rcrs = _split_spec(reference)
-        ref = read_layer(rpath, "roads" if rpath.lower().endswith((".shp", ".gpkg")) else kind, crs=rcrs)
+        ref = read_reference(rpath, crs=rcrs)
     report = _validate(path, kind, crs=crs, sheet=sheet, layer=layer, reference=ref)
     _echo(str(report))
     raise typer.Exit(0 if report.ok else 1)
