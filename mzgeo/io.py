@@ -531,6 +531,7 @@ def _load(
     meta.update(raw.meta)
 
     mapping = resolve_columns([str(c) for c in raw.data.columns], spec.key)
+    displaced: dict[str, str] = {}  # columns named like a coordinate but not chosen → their name
     if raw.spatial:
         mapping = {h: c for h, c in mapping.items() if c not in ("lon", "lat")}
     else:
@@ -544,6 +545,9 @@ def _load(
                 continue
             mapping = {h: c for h, c in mapping.items() if c != wanted and h != given}
             mapping[given] = wanted
+            if wanted in raw.data.columns and wanted not in (lon_col, lat_col):  # a "lat" column not chosen
+                displaced[f"{wanted}（未选用）"] = wanted
+                mapping[wanted] = f"{wanted}（未选用）"
     data = raw.data.rename(columns=mapping)
     headers = {canon: header for header, canon in mapping.items()}
     ctx = CheckContext(data, raw.rows, headers, spec, name, problems)
@@ -591,7 +595,7 @@ def _load(
     if crs_kind in ("gcj02", "bd09"):
         geoms = _convert_geoms(geoms, crs_kind)
     geoms = repair_invalid(ctx, geoms, geom_col)
-    gdf = gpd.GeoDataFrame(ctx.data.drop(columns=consumed), geometry=geoms, crs=label)
+    gdf = gpd.GeoDataFrame(ctx.data.drop(columns=consumed).rename(columns=displaced), geometry=geoms, crs=label)
     ll = gdf.geometry if label.to_epsg() == 4326 else gdf.geometry.to_crs(4326)
     ll_geoms = ll.to_numpy()
     check_in_china(ctx, ll_geoms, skip, geom_col, raw=raw_xy if crs_kind not in ("gcj02", "bd09") else None)
@@ -825,7 +829,8 @@ def _common_share(text: str, codec: str) -> float:
     """Share of the non-ASCII characters of ``text`` that are common characters of ``codec``.
 
     Common: GB2312 hanzi and punctuation for GBK/GB18030 (lead bytes 0xA1–0xA3, 0xB0–0xF7);
-    Big5 level-1 hanzi and punctuation for Big5 (lead bytes 0xA1–0xA3, 0xA4–0xC6). Text read
+    Big5 level-1 hanzi and punctuation for Big5 (lead bytes 0xA1–0xA3, 0xA4–0xC6), plus the
+    Hong Kong supplementary characters for Big5-HKSCS. Text read
     with the wrong one of the two is mostly rare characters, kana and symbols.
     """
     from collections import Counter
@@ -840,6 +845,10 @@ def _common_share(text: str, codec: str) -> float:
         try:
             b = ch.encode(target)
         except UnicodeEncodeError:
+            if codec == "big5hkscs" and _CJK.match(ch):  # a Hong Kong supplementary character
+                with contextlib.suppress(UnicodeEncodeError):
+                    ch.encode("big5hkscs")
+                    good += n
             continue
         if len(b) == 2 and (0xA1 <= b[0] <= 0xA3 or lo <= b[0] <= hi):
             good += n
@@ -877,15 +886,15 @@ def _decode(data: bytes, encoding: str | None) -> tuple[str, str, str | None]:
         return text, "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8", None
     loose = data.decode("utf-8", errors="replace")
     n_bad = loose.count("\ufffd")
-    n_good = sum(1 for ch in loose[:_ENCODING_SAMPLE] if ord(ch) > 127) - n_bad
-    if n_good >= 2 and n_bad <= max(3, n_good // 50):  # UTF-8 text with a few broken bytes
+    n_cjk = len(_CJK.findall(loose[:_ENCODING_SAMPLE]))
+    if n_cjk >= 3 and n_bad * 4 <= n_cjk:  # Chinese UTF-8 text with a few broken bytes
         raise _DecodeError(
             "文件是 UTF-8 编码，但有无法解码的字节（文件可能损坏或被截断）", _locate_bad_bytes(data, "utf-8")
         )
     simplified = _strict(data, ("gbk", "gb18030"))
     traditional = _strict(data, ("big5", "big5hkscs"))
     if traditional is not None:
-        share_t = _common_share(traditional[0], "big5")
+        share_t = _common_share(traditional[0], traditional[1])
         share_s = _common_share(simplified[0], "gbk") if simplified is not None else 0.0
         if share_t > share_s:
             if share_t >= 0.9 and share_t - share_s >= 0.3:
@@ -895,7 +904,7 @@ def _decode(data: bytes, encoding: str | None) -> tuple[str, str, str | None]:
                 f"请用 encoding='{traditional[1]}' 读取（香港增补字符用 'big5hkscs'），"
                 "或另存为 UTF-8 CSV"
             )
-        if simplified is not None and share_t >= 0.9 and share_s - share_t < 0.1:
+        if simplified is not None and (share_s < 0.9 or share_s - share_t < 0.1):
             return simplified[0], simplified[1], "maybe_big5"
     if simplified is not None:
         return simplified[0], simplified[1], None
@@ -1265,7 +1274,9 @@ def _table_geometry(ctx: CheckContext) -> tuple[np.ndarray | None, tuple[np.ndar
     if wkt is not None:
         text = d[wkt].astype("string").str.strip()
         blank = blank_mask(d[wkt]).to_numpy()
-        geoms = shapely.from_wkt(text.where(~blank, None).to_numpy(dtype=object), on_invalid="ignore")
+        cells = text.to_numpy(dtype=object, na_value=None)
+        cells[blank] = None
+        geoms = shapely.from_wkt(cells, on_invalid="ignore")
         bad = ~blank & shapely.is_missing(geoms)
         ctx.add_rows("error", "bad_geometry", bad, f"「{wkt}」不是有效的 WKT 几何 (invalid WKT)", wkt)
         ctx.add_rows("error", "missing_geometry", blank, f"几何为空：「{wkt}」没有值 (missing geometry)", wkt)
