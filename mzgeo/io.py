@@ -1252,8 +1252,9 @@ def _table_geometry(ctx: CheckContext) -> tuple[np.ndarray | None, tuple[np.ndar
     lonlat = next((by_key[k] for k in by_key if k in _LONLAT_HEADERS), None)
     if lonlat is not None:
         parts = d[lonlat].astype("string").str.strip().str.split(r"[,，;；\s]+", n=1, expand=True, regex=True)
-        if parts.shape[1] < 2:
-            parts[1] = pd.NA
+        for k in (0, 1):  # a cell without separator, or no rows at all
+            if k not in parts.columns:
+                parts[k] = pd.Series(pd.NA, index=parts.index, dtype="string")
         x, bad_x, _ = _parse_coordinates(parts[0])
         y, bad_y, _ = _parse_coordinates(parts[1])
         blank = blank_mask(d[lonlat]).to_numpy()
