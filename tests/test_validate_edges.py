@@ -447,3 +447,23 @@ def test_reference_csv_of_points_and_cli(tmp_path):
     )
     assert run.returncode == 0, run.stderr
     assert "Traceback" not in run.stderr and "未发现问题" in run.stdout
+
+
+def test_found_by_fuzzing_header_only_location_column_and_blank_wkt(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.append(["location"])
+    wb.save(tmp_path / "loc.xlsx")
+    assert validate(tmp_path / "loc.xlsx", "institutions").codes() >= {"empty_file", "missing_column"}
+    blank = _write(tmp_path, "名称,wkt\n甲,\n", "wkt.csv")
+    assert _rows(validate(blank, "villages", crs="wgs84"), "missing_geometry") == [2]
+
+
+def test_geojson_number_too_large_is_unreadable_not_a_crash(tmp_path):
+    path = tmp_path / "big.geojson"
+    path.write_text(
+        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"名称":"甲","床位数":1e400},'
+        '"geometry":{"type":"Point","coordinates":[120.1,30.9]}}]}',
+        encoding="utf-8",
+    )
+    (p,) = validate(path, "institutions").errors
+    assert p.code == "unreadable" and "1e400" in p.message
