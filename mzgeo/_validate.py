@@ -1001,8 +1001,13 @@ def check_geometry_types(ctx: CheckContext, geoms: np.ndarray, column: str | Non
     return geoms
 
 
-def repair_invalid(ctx: CheckContext, geoms: np.ndarray, column: str | None) -> np.ndarray:
+def repair_invalid(
+    ctx: CheckContext, geoms: np.ndarray, column: str | None, skip: np.ndarray | None = None
+) -> np.ndarray:
     """Repair invalid polygons with ``shapely.make_valid``; one ``invalid_geometry`` warning each.
+
+    Rows in ``skip`` (already reported: missing, NaN or infinite coordinates) are left alone.
+    A polygon that GEOS cannot repair gets a ``bad_geometry`` error.
 
     Returns
     -------
@@ -1010,23 +1015,38 @@ def repair_invalid(ctx: CheckContext, geoms: np.ndarray, column: str | None) -> 
         Geometries, the invalid ones replaced by their repaired version (polygonal parts only).
     """
     poly = np.isin(shapely.get_type_id(geoms), (3, 6))
-    invalid = poly & ~shapely.is_valid(geoms)
+    if skip is not None:
+        poly &= ~skip
+    with np.errstate(all="ignore"):
+        invalid = poly & ~shapely.is_valid(geoms)
     if not invalid.any():
         return geoms
     reasons = np.asarray(shapely.is_valid_reason(geoms[invalid]), dtype=object)
-    fixed = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
+    with np.errstate(all="ignore"):  # coordinates near 1e308 overflow inside GEOS (reported as outside China)
+        try:
+            fixed = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
+        except shapely.errors.GEOSException:  # rare: repair one by one to find the culprits
+            fixed = np.empty(int(invalid.sum()), dtype=object)
+            for i, g in enumerate(geoms[invalid]):
+                try:
+                    fixed[i] = shapely.make_valid(g, method="structure", keep_collapsed=False)
+                except shapely.errors.GEOSException:
+                    fixed[i] = None
     geoms = geoms.copy()
     geoms[invalid] = fixed
+    failed = np.zeros(len(geoms), dtype=bool)
+    failed[np.flatnonzero(invalid)[shapely.is_missing(fixed)]] = True
     msgs = np.empty(len(geoms), dtype=object)
     msgs[invalid] = ["多边形无效（" + str(r) + "），已用 make_valid 修复，请核对形状 (invalid polygon repaired)" for r in reasons]
-    ctx.add_rows("warning", "invalid_geometry", invalid, msgs, column)
+    ctx.add_rows("warning", "invalid_geometry", invalid & ~failed, msgs, column)
+    ctx.add_rows("error", "bad_geometry", failed, "多边形无效且无法修复，请在 GIS 中检查 (invalid polygon, cannot be repaired)", column)
     return geoms
 
 
 def _centres(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Centres of the bounding boxes (the point itself for points); NaN when missing."""
     b = shapely.bounds(geoms)
-    return (b[:, 0] + b[:, 2]) / 2.0, (b[:, 1] + b[:, 3]) / 2.0
+    return b[:, 0] / 2.0 + b[:, 2] / 2.0, b[:, 1] / 2.0 + b[:, 3] / 2.0  # no overflow near 1e308
 
 
 def check_in_china(ctx: CheckContext, ll_geoms: np.ndarray, skip: np.ndarray, column: str | None, raw: Any = None) -> None:

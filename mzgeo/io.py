@@ -143,7 +143,9 @@ def read_layer(
     layer : str, optional
         GeoPackage layer; default the layer named like the kind, else the only/first layer.
     encoding : str, optional
-        Text encoding of a CSV or of a Shapefile's ``.dbf``; default detected.
+        Text encoding of a CSV, of a Shapefile's ``.dbf`` or of a (non-standard) GBK
+        GeoJSON; default detected (UTF-8, GBK/GB18030, Big5). Ignored for GeoPackage
+        (always UTF-8). An unknown codec name raises :class:`~mzgeo.InputError`.
     lon_col, lat_col : str, optional
         Headers (as written) of the longitude/easting and latitude/northing columns of a
         table; default found through the alias table (经度/lon/lng/x, 纬度/lat/y).
@@ -174,7 +176,8 @@ def read_layer(
         The file has at least one error; ``err.problems`` (and ``err.report``) hold every
         problem found, errors and warnings.
     InputError
-        The file does not exist or its format is not supported; unknown kind.
+        The file does not exist or its format is not supported; unknown kind; unknown
+        ``encoding``.
     CRSError
         The declared ``crs`` is not understood.
 
@@ -594,7 +597,7 @@ def _load(
         return _Loaded(None, ValidationReport(ctx.problems, name, spec.key), meta)
     if crs_kind in ("gcj02", "bd09"):
         geoms = _convert_geoms(geoms, crs_kind)
-    geoms = repair_invalid(ctx, geoms, geom_col)
+    geoms = repair_invalid(ctx, geoms, geom_col, skip)
     gdf = gpd.GeoDataFrame(ctx.data.drop(columns=consumed).rename(columns=displaced), geometry=geoms, crs=label)
     ll = gdf.geometry if label.to_epsg() == 4326 else gdf.geometry.to_crs(4326)
     ll_geoms = ll.to_numpy()
@@ -638,7 +641,7 @@ def _check_coordinate_pairs(columns: Any, kind: str, lon_col: str | None, lat_co
 
 def _centres(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     b = shapely.bounds(geoms)
-    return (b[:, 0] + b[:, 2]) / 2.0, (b[:, 1] + b[:, 3]) / 2.0
+    return b[:, 0] / 2.0 + b[:, 2] / 2.0, b[:, 1] / 2.0 + b[:, 3] / 2.0  # no overflow near 1e308
 
 
 #: Schema of a reference or study-area layer: any geometry with an extent, no required column.
@@ -776,7 +779,7 @@ def _convert_geoms(geoms: np.ndarray, kind: str) -> np.ndarray:
         x, y = func(coords[:, 0], coords[:, 1])
         return np.column_stack([x, y])
 
-    with np.errstate(invalid="ignore"):
+    with np.errstate(all="ignore"):  # absurd coordinates (1e308) are reported as outside China
         return shapely.transform(geoms, convert)
 
 
@@ -1440,6 +1443,9 @@ def _read_spatial(path: Path, spec: LayerSpec, *, layer: str | None, encoding: s
         if suffix == ".shp":
             gdf, meta["encoding"] = _read_shapefile(path, encoding, add)
         else:
+            if suffix == ".gpkg" and encoding is not None:  # GeoPackage text is UTF-8 by definition
+                logger.info("%s：GeoPackage 文字总是 UTF-8，忽略 encoding=%s", path.name, encoding)
+                encoding = None
             gdf = _read_ogr(path, layer, encoding)
     except Exception as exc:  # pyogrio/GDAL errors of any kind: the file is not usable
         add("error", "unreadable", f"无法读取：{exc} (cannot read file)")

@@ -467,3 +467,38 @@ def test_geojson_number_too_large_is_unreadable_not_a_crash(tmp_path):
     )
     (p,) = validate(path, "institutions").errors
     assert p.code == "unreadable" and "1e400" in p.message
+
+
+def test_encoding_for_geojson_and_ignored_for_geopackage(tmp_path):
+    doc = ('{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"名称":"埭溪镇敬老院"},'
+           '"geometry":{"type":"Point","coordinates":[120.1,30.9]}}]}')
+    gj = tmp_path / "gbk.geojson"
+    gj.write_bytes(doc.encode("gbk"))  # non-standard, but some Chinese tools export it
+    assert read_layer(gj, "villages", encoding="gbk")["name"].tolist() == ["埭溪镇敬老院"]
+    gpkg = tmp_path / "v.gpkg"
+    gpd.GeoDataFrame({"名称": ["埭溪镇敬老院"]}, geometry=[shapely.Point(120.1, 30.9)], crs=4326).to_file(gpkg)
+    assert read_layer(gpkg, "villages", encoding="gbk")["name"].tolist() == ["埭溪镇敬老院"]
+
+
+def test_found_by_fuzzing_polygon_with_infinite_vertex_and_absurd_coordinates(tmp_path):
+    # a polygon with an Infinity vertex crashed make_valid (GEOSException); 1e308 overflowed
+    feats = [
+        [[[119.0, "Infinity"], [120, 30], [120, 31], [119.0, "Infinity"]]],
+        [[[1e308, 1e308], [-1e308, 30], [120, 1e308], [1e308, 1e308]]],
+        [[[120, 30], [120.1, 30.1], [120.1, 30], [120, 30.1], [120, 30]]],  # bow-tie
+    ]
+    text = ",".join(
+        '{"type":"Feature","properties":{"名称":"%s"},"geometry":{"type":"Polygon","coordinates":%s}}'
+        % (n, str(c).replace("'", "")) for n, c in zip("甲乙丙", feats, strict=True)
+    )
+    path = tmp_path / "odd.geojson"
+    path.write_text('{"type":"FeatureCollection","features":[' + text + "]}", encoding="utf-8")
+    import warnings
+
+    for crs in (None, "gcj02"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            rep = validate(path, "zones", crs=crs)
+        assert _rows(rep, "nonfinite_coordinates") == [1]
+        assert _rows(rep, "outside_china") == [2]
+        assert _rows(rep, "invalid_geometry") == [3]
