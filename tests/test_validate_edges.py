@@ -482,15 +482,18 @@ def test_encoding_for_geojson_and_ignored_for_geopackage(tmp_path):
 
 def test_found_by_fuzzing_polygon_with_infinite_vertex_and_absurd_coordinates(tmp_path):
     # a polygon with an Infinity vertex crashed make_valid (GEOSException); 1e308 overflowed
-    feats = [
-        [[[119.0, "Infinity"], [120, 30], [120, 31], [119.0, "Infinity"]]],
+    rings = [
+        [[[119.0, float("inf")], [120, 30], [120, 31], [119.0, float("inf")]]],
         [[[1e308, 1e308], [-1e308, 30], [120, 1e308], [1e308, 1e308]]],
         [[[120, 30], [120.1, 30.1], [120.1, 30], [120, 30.1], [120, 30]]],  # bow-tie
     ]
-    text = ",".join(
-        '{"type":"Feature","properties":{"名称":"%s"},"geometry":{"type":"Polygon","coordinates":%s}}'
-        % (n, str(c).replace("'", "")) for n, c in zip("甲乙丙", feats, strict=True)
-    )
+    import json
+
+    feats = [
+        {"type": "Feature", "properties": {"名称": n}, "geometry": {"type": "Polygon", "coordinates": c}}
+        for n, c in zip("甲乙丙", rings, strict=True)
+    ]
+    text = json.dumps(feats, ensure_ascii=False)[1:-1]  # json writes Infinity literally
     path = tmp_path / "odd.geojson"
     path.write_text('{"type":"FeatureCollection","features":[' + text + "]}", encoding="utf-8")
     import warnings
