@@ -641,7 +641,8 @@ def _check_coordinate_pairs(columns: Any, kind: str, lon_col: str | None, lat_co
 
 def _centres(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     b = shapely.bounds(geoms)
-    return b[:, 0] / 2.0 + b[:, 2] / 2.0, b[:, 1] / 2.0 + b[:, 3] / 2.0  # no overflow near 1e308
+    with np.errstate(all="ignore"):  # infinite bounds give NaN centres (reported elsewhere)
+        return b[:, 0] / 2.0 + b[:, 2] / 2.0, b[:, 1] / 2.0 + b[:, 3] / 2.0
 
 
 #: Schema of a reference or study-area layer: any geometry with an extent, no required column.
@@ -774,10 +775,13 @@ def _convert_geoms(geoms: np.ndarray, kind: str) -> np.ndarray:
     func = _crs.gcj02_to_wgs84 if kind == "gcj02" else _crs.bd09_to_wgs84
 
     def convert(coords: np.ndarray) -> np.ndarray:
-        if len(coords) == 0:
+        ok = np.isfinite(coords).all(axis=1)  # NaN/inf vertices are reported, not converted
+        if not ok.any():
             return coords
-        x, y = func(coords[:, 0], coords[:, 1])
-        return np.column_stack([x, y])
+        out = coords.copy()
+        x, y = func(coords[ok, 0], coords[ok, 1])
+        out[ok, 0], out[ok, 1] = x, y
+        return out
 
     with np.errstate(all="ignore"):  # absurd coordinates (1e308) are reported as outside China
         return shapely.transform(geoms, convert)
