@@ -780,7 +780,8 @@ def _convert_geoms(geoms: np.ndarray, kind: str) -> np.ndarray:
             return coords
         out = coords.copy()
         x, y = func(coords[ok, 0], coords[ok, 1])
-        out[ok, 0], out[ok, 1] = x, y
+        good = np.isfinite(x) & np.isfinite(y)  # absurd values (1e308) stay as written: outside China
+        out[np.flatnonzero(ok)[good]] = np.column_stack([x, y])[good]
         return out
 
     with np.errstate(all="ignore"):  # absurd coordinates (1e308) are reported as outside China

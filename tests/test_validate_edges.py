@@ -486,22 +486,25 @@ def test_found_by_fuzzing_polygon_with_infinite_vertex_and_absurd_coordinates(tm
         [[[119.0, float("inf")], [120, 30], [120, 31], [119.0, float("inf")]]],
         [[[1e308, 1e308], [-1e308, 30], [120, 1e308], [1e308, 1e308]]],
         [[[120, 30], [120.1, 30.1], [120.1, 30], [120, 30.1], [120, 30]]],  # bow-tie
+        [[[float("inf"), 30.0], [-float("inf"), 30.0], [120, 30.5], [float("inf"), 30.0]]],
     ]
     import json
 
     feats = [
         {"type": "Feature", "properties": {"名称": n}, "geometry": {"type": "Polygon", "coordinates": c}}
-        for n, c in zip("甲乙丙", rings, strict=True)
+        for n, c in zip("甲乙丙丁", rings, strict=True)
     ]
     text = json.dumps(feats, ensure_ascii=False)[1:-1]  # json writes Infinity literally
     path = tmp_path / "odd.geojson"
     path.write_text('{"type":"FeatureCollection","features":[' + text + "]}", encoding="utf-8")
     import warnings
 
-    for crs in (None, "gcj02"):
+    wkt = _write(tmp_path, "名称,wkt\n甲,POINT (NaN NaN)\n乙,POINT (120.1 inf)\n", "wkt.csv")
+    for crs in (None, "gcj02", "bd09"):
         with warnings.catch_warnings():
             warnings.simplefilter("error", RuntimeWarning)
             rep = validate(path, "zones", crs=crs)
-        assert _rows(rep, "nonfinite_coordinates") == [1]
+            assert not validate(wkt, "villages", crs=crs).ok
+        assert _rows(rep, "nonfinite_coordinates") == [1, 4]
         assert _rows(rep, "outside_china") == [2]
         assert _rows(rep, "invalid_geometry") == [3]
