@@ -779,19 +779,22 @@ def check_density(ctx: CheckContext, ll_geoms: np.ndarray, skip: np.ndarray, col
     pop = ctx.data["population"]
     if not pd.api.types.is_float_dtype(pop):
         return
-    poly = np.isin(shapely.get_type_id(ll_geoms), (3, 6)) & ~skip
+    cx, cy = _centres(ll_geoms)
+    inside = np.isfinite(cx) & np.isfinite(cy)
+    inside[inside] = ~_crs.out_of_china(cx[inside], cy[inside])  # outside China: reported elsewhere
+    poly = np.isin(shapely.get_type_id(ll_geoms), (3, 6)) & ~skip & inside
     if not poly.any():
         return
-    x, _ = _centres(ll_geoms[poly])
+    x = cx[poly]
     try:
         metric = pyproj.CRS.from_epsg(_crs.gk_epsg_for_lon(float(np.nanmedian(x))))
     except Exception:  # outside China: reported elsewhere
         return
     tr = pyproj.Transformer.from_crs(4326, metric, always_xy=True)
     area = np.full(len(ll_geoms), np.nan)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(all="ignore"):
         projected = shapely.transform(ll_geoms[poly], lambda c: np.column_stack(tr.transform(c[:, 0], c[:, 1])))
-    area[poly] = shapely.area(projected) / 1e6
+        area[poly] = shapely.area(projected) / 1e6
     p = pop.to_numpy(dtype="float64")
     with np.errstate(divide="ignore", invalid="ignore"):
         density = p / area

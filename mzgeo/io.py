@@ -79,6 +79,7 @@ __all__ = [
     "ValidationReport",
     "format_report",
     "read_layer",
+    "read_reference",
     "read_table",
     "validate",
     "write_layer",
@@ -311,7 +312,7 @@ def read_table(
         msg = f"文件不存在：{p} (file not found)"
         raise InputError(msg)
     suffix = p.suffix.lower()
-    encoding = check_encoding_name(encoding)
+    encoding = _check_encoding_name(encoding)
     if suffix in (".xlsx", ".xlsm"):
         container = _workbook_container_problem(p)
         if container is not None:
@@ -514,7 +515,7 @@ def _load(
         hint = "；.xls 请在 Excel 中另存为 .xlsx" if suffix == ".xls" else ""
         msg = f"不支持的文件格式 {p.name}：可用 {'、'.join(SUPPORTED_SUFFIXES)}{hint} (unsupported format)"
         raise InputError(msg)
-    encoding = check_encoding_name(encoding)
+    encoding = _check_encoding_name(encoding)
     declared = _crs.parse_crs(crs) if crs is not None else None
     reference = _as_frame(reference, "reference")
     study_area = _as_frame(study_area, "study_area")
@@ -775,7 +776,9 @@ def _convert_geoms(geoms: np.ndarray, kind: str) -> np.ndarray:
     func = _crs.gcj02_to_wgs84 if kind == "gcj02" else _crs.bd09_to_wgs84
 
     def convert(coords: np.ndarray) -> np.ndarray:
-        ok = np.isfinite(coords).all(axis=1)  # NaN/inf vertices are reported, not converted
+        # NaN/inf and impossible lon/lat (metres, 1e308) are reported, not converted
+        with np.errstate(invalid="ignore"):
+            ok = (np.abs(coords[:, 0]) <= 180.0) & (np.abs(coords[:, 1]) <= 90.0)
         if not ok.any():
             return coords
         out = coords.copy()
@@ -806,7 +809,7 @@ class _DecodeError(Exception):
         return "；".join(parts) + (f"；另有 {more} 处" if more > 0 else "")
 
 
-def check_encoding_name(encoding: str | None) -> str | None:
+def _check_encoding_name(encoding: str | None) -> str | None:
     """The Python codec name of ``encoding`` (``None`` stays ``None``).
 
     Raises

@@ -508,3 +508,23 @@ def test_found_by_fuzzing_polygon_with_infinite_vertex_and_absurd_coordinates(tm
         assert _rows(rep, "nonfinite_coordinates") == [1, 4]
         assert _rows(rep, "outside_china") == [2]
         assert _rows(rep, "invalid_geometry") == [3]
+
+
+def test_found_by_fuzzing_impossible_latitudes_with_population_and_bd09(tmp_path):
+    import json
+    import warnings
+
+    feats = [
+        {"type": "Feature", "properties": {"代码": "1", "名称": "甲", "人口": 1000, "老年人口": 10},
+         "geometry": {"type": "Polygon", "coordinates": [[[119.0, 120.5], [120.5, 120.5], [120.5, 119.0], [119.0, 120.5]]]}},
+        {"type": "Feature", "properties": {"代码": "2", "名称": "乙", "人口": 1000, "老年人口": 10},
+         "geometry": {"type": "Polygon", "coordinates": [[[1e308, 30.0], [120.0, 30.0], [120.0, 30.5], [1e308, 30.0]]]}},
+    ]
+    path = tmp_path / "odd_units.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}), encoding="utf-8")
+    for crs in (None, "gcj02", "bd09"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            rep = validate(path, "units", crs=crs)
+        assert set(_rows(rep, "outside_china")) | set(_rows(rep, "lonlat_swapped")) == {1, 2}
+        assert "implausible_density" not in rep.codes()
