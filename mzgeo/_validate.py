@@ -1010,7 +1010,8 @@ def repair_invalid(
     """Repair invalid polygons with ``shapely.make_valid``; one ``invalid_geometry`` warning each.
 
     Rows in ``skip`` (already reported: missing, NaN or infinite coordinates) are left alone.
-    A polygon that GEOS cannot repair gets a ``bad_geometry`` error.
+    A polygon that GEOS cannot repair, or that collapses to nothing (all vertices on one point
+    or one line), gets a ``bad_geometry`` error instead: its area would be lost silently.
 
     Returns
     -------
@@ -1038,11 +1039,11 @@ def repair_invalid(
     geoms = geoms.copy()
     geoms[invalid] = fixed
     failed = np.zeros(len(geoms), dtype=bool)
-    failed[np.flatnonzero(invalid)[shapely.is_missing(fixed)]] = True
+    failed[np.flatnonzero(invalid)[shapely.is_missing(fixed) | shapely.is_empty(fixed)]] = True
     msgs = np.empty(len(geoms), dtype=object)
     msgs[invalid] = ["多边形无效（" + str(r) + "），已用 make_valid 修复，请核对形状 (invalid polygon repaired)" for r in reasons]
     ctx.add_rows("warning", "invalid_geometry", invalid & ~failed, msgs, column)
-    ctx.add_rows("error", "bad_geometry", failed, "多边形无效且无法修复，请在 GIS 中检查 (invalid polygon, cannot be repaired)", column)
+    ctx.add_rows("error", "bad_geometry", failed, "多边形无效且无法修复（或修复后没有面积：所有顶点重合或共线），请在 GIS 中检查 (invalid polygon, cannot be repaired)", column)
     return geoms
 
 

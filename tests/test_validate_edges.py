@@ -528,3 +528,20 @@ def test_found_by_fuzzing_impossible_latitudes_with_population_and_bd09(tmp_path
             rep = validate(path, "units", crs=crs)
         assert set(_rows(rep, "outside_china")) | set(_rows(rep, "lonlat_swapped")) == {1, 2}
         assert "implausible_density" not in rep.codes()
+
+
+def test_found_by_fuzzing_polygon_collapsing_to_nothing_is_an_error(tmp_path):
+    import json
+
+    ring = [[120.1, 30.9]] * 4  # every vertex on one point: make_valid leaves nothing
+    line = [[120.0, 30.0], [120.1, 30.0], [120.2, 30.0], [120.0, 30.0]]  # collinear
+    feats = [
+        {"type": "Feature", "properties": {"名称": n}, "geometry": {"type": "Polygon", "coordinates": [r]}}
+        for n, r in (("甲", ring), ("乙", line))
+    ]
+    path = tmp_path / "flat.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}), encoding="utf-8")
+    rep = validate(path, "zones")
+    assert _rows(rep, "bad_geometry") == [1, 2]
+    assert "invalid_geometry" not in rep.codes()
+    _raises_with_the_same_errors(path, "zones")
