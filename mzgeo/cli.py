@@ -476,14 +476,13 @@ def _check_writable(path: Path, *, folder: bool = False) -> None:
 # commands
 # --------------------------------------------------------------------------------------------
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .io.read import read_layer
+    from .io.read import read_reference
     from .io.read import validate as _validate
 
     ref = None
     if args.reference:
         rpath, rcrs = _split_spec(args.reference)
-        ref_kind = "roads" if rpath.lower().endswith((".shp", ".gpkg")) else args.kind
-        ref = read_layer(rpath, ref_kind, crs=rcrs, encoding=_text_encoding(rpath, args.encoding))
+        ref = read_reference(rpath, crs=rcrs, encoding=_text_encoding(rpath, args.encoding))
     try:
         report = _validate(args.path, args.kind, crs=args.crs, sheet=args.sheet, layer=args.layer, reference=ref,
                            encoding=_text_encoding(args.path, args.encoding))

@@ -21,6 +21,12 @@ study_area_bounds: tuple[float, float, float, float] | None = None
 #: Distance (km) outside ``study_area_bounds`` beyond which a point is flagged.
 study_area_margin_km: float = 50.0
 
+#: Largest plausible population density (people/km²) of a unit polygon: China's densest
+#: sub-districts (街道, Shanghai and Guangzhou old towns) have about 50,000–80,000 people/km²;
+#: a denser unit almost always has its population in the wrong unit (万人 read as 人) or a
+#: wrong boundary. Checked by :func:`mzgeo.validate` (``implausible_density`` error).
+max_population_density_per_km2: float = 100_000.0
+
 # --- walking and driving -----------------------------------------------------------------
 #: Elderly walking speed (m/s). Practice: 0.9-1.0 m/s; 1.0 m/s makes the 15-minute circle
 #: 900 m, in the 800-1,000 m of GB 50180-2018.

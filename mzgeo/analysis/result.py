@@ -268,14 +268,26 @@ def numeric_column(
     Raises
     ------
     InputError
-        Column absent, or negative values.
+        Column absent, negative values, or non-finite values (``inf``, ``-inf``; text such as
+        ``"Infinity"`` or ``"1e400"``), which would otherwise blank a ratio.
     """
     if col is None:
         return pd.Series(float(default if default is not None else 1.0), index=df.index), concat_problems([])
     if col not in df.columns:
         msg = f"{layer} 缺少列 {col!r}（现有列：{list(df.columns)[:20]}）"
         raise InputError(msg)
-    vals = pd.to_numeric(df[col], errors="coerce").astype("float64")
+    from ..io.checks import parse_numbers_why
+
+    vals, _, why = parse_numbers_why(df[col])
+    vals = vals.astype("float64")
+    nonfinite = (why == "non_finite").to_numpy(dtype=bool)
+    if nonfinite.any():
+        labs = df.index[nonfinite].tolist()[:10]
+        msg = (
+            f"{layer} 的 {col} 有无穷大或 NaN 之类的非有限值（索引 {labs}），会让比率和合计失真；"
+            "请填写实际数值 (non-finite values)"
+        )
+        raise InputError(msg)
     neg = vals < 0
     if neg.any():
         labs = df.index[neg].tolist()[:10]

@@ -8,7 +8,15 @@
 from __future__ import annotations
 
 from .checks import CODE_LABELS, ValidationReport, format_report
-from .read import SUPPORTED_SUFFIXES, read_layer, read_table, validate, write_layer, write_layers
+from .read import (
+    SUPPORTED_SUFFIXES,
+    read_layer,
+    read_reference,
+    read_table,
+    validate,
+    write_layer,
+    write_layers,
+)
 
 __all__ = [
     "CODE_LABELS",
@@ -16,6 +24,7 @@ __all__ = [
     "ValidationReport",
     "format_report",
     "read_layer",
+    "read_reference",
     "read_table",
     "validate",
     "write_layer",

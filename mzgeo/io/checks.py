@@ -40,6 +40,12 @@ code                  severity meaning
 ``lonlat_swapped``    error    longitude and latitude look swapped
 ``missing_geometry``  error    empty or missing geometry / coordinates
 ``bad_geometry``      error    a WKT cell cannot be parsed
+``nonfinite_coordinates`` error a coordinate is NaN or infinite
+``coordinate_pairs``  error    two pairs of coordinate columns (经度/纬度 and lng/lat) and no choice
+``elderly_gt_population`` error elderly (60+) exceed the population
+``elderly_without_population`` error/warning elderly given, population 0 (error) or blank (warning)
+``implausible_density`` error  population density above ``settings.max_population_density_per_km2``
+``encrypted``         error    the workbook is password-protected (or is a legacy .xls)
 ``geometry_type``     error    geometry type does not match the layer kind
 ``invalid_geometry``  warning  invalid polygon, repaired with ``shapely.make_valid``
 ``outside_china``     error    coordinates outside China
@@ -107,6 +113,12 @@ CODE_LABELS: dict[str, str] = {
     "lonlat_swapped": "经纬度可能互换",
     "missing_geometry": "缺少坐标/几何",
     "bad_geometry": "几何无法解析",
+    "nonfinite_coordinates": "坐标为 NaN/无穷大",
+    "coordinate_pairs": "两组坐标列",
+    "elderly_gt_population": "老年人口多于总人口",
+    "elderly_without_population": "有老年人口无总人口",
+    "implausible_density": "人口密度不合理",
+    "encrypted": "文件加密或格式不符",
     "geometry_type": "几何类型不符",
     "invalid_geometry": "无效多边形已修复",
     "outside_china": "坐标不在中国境内",
@@ -115,7 +127,7 @@ CODE_LABELS: dict[str, str] = {
     "bd09_suspected": "疑似百度坐标",
 }
 
-_GEOM_ZH = {"point": "点", "polygon": "面（多边形）", "line": "线"}
+_GEOM_ZH = {"point": "点", "polygon": "面（多边形）", "line": "线", "any": "点、线或面"}
 _TYPE_NAMES = {
     -1: "空",
     0: "点 Point",
@@ -127,7 +139,7 @@ _TYPE_NAMES = {
     6: "多面 MultiPolygon",
     7: "几何集合 GeometryCollection",
 }
-_ALLOWED_TYPES = {"point": (0,), "polygon": (3, 6), "line": (1, 5)}
+_ALLOWED_TYPES = {"point": (0,), "polygon": (3, 6), "line": (1, 5), "any": (0, 1, 3, 4, 5, 6)}
 _KM_PER_DEG = 111.32
 
 
@@ -419,11 +431,30 @@ def check_required_columns(ctx: CheckContext) -> None:
 _UNIT_SUFFIX = re.compile(r"(人|张|床|个|穴|格|位|座|处|㎡|m2|m²|平方米|平米|米|m|年|km|公里)$", re.IGNORECASE)
 
 
-def parse_numbers(series: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Parse a number column leniently.
+#: A number written with thousands separators: commas only between groups of three digits.
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$")
+_NON_FINITE_TEXT = re.compile(r"^[+-]?(?:nan|inf|infinity|∞)$", re.IGNORECASE)
+_INLINE_SPACE = re.compile(r"[ \t\u00a0\u2009\u202f]")
 
-    Thousands separators, full-width digits, spaces and a trailing unit (人, 张, ㎡, 平方米,
-    年...) are accepted: ``"1,200人"`` → 1200.0.
+#: Why a cell is not a usable number (the text of :func:`parse_numbers_why`'s reasons).
+NUMBER_REASONS: dict[str, str] = {
+    "not_number": "不是数字",
+    "non_finite": "是无穷大或 NaN（inf、Infinity、nan、1e400 之类的值会让比率和合计失真），请填写实际数值",
+    "boolean": "是逻辑值 TRUE/FALSE（Excel 的是/否），不是数字",
+    "thousands": "逗号位置不对：千分位逗号只能每三位一个（如 1,200），小数请用小数点",
+    "newline": "单元格内有换行，请删去换行",
+}
+
+
+def parse_numbers(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse a number column leniently, but never let a non-finite value through.
+
+    Thousands separators (commas between groups of three digits only: ``"1,200"``,
+    ``"1,200.5"``), full-width digits, spaces and a trailing unit (人, 张, ㎡, 平方米, 年...)
+    are accepted: ``"1,200人"`` → 1200.0. Not numbers: ``"6,0"`` and ``"1,2,0,0"`` (commas
+    not in groups of three), a newline inside the number, Excel booleans (TRUE/FALSE), and
+    any non-finite value (``inf``, ``Infinity``, ``-inf``, ``nan``, ``1e400`` which overflows),
+    also in columns already read as numbers (GeoPackage, GeoJSON, Shapefile).
 
     Parameters
     ----------
@@ -433,28 +464,77 @@ def parse_numbers(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     Returns
     -------
     tuple of pandas.Series
-        ``float64`` values (missing where blank or unreadable) and a mask of the non-blank
-        cells that are not numbers.
+        ``float64`` values (missing where blank or unusable; always finite) and a mask of
+        the non-blank cells that are not usable numbers.
     """
+    values, bad, _ = parse_numbers_why(series)
+    return values, bad
+
+
+def parse_numbers_why(series: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """:func:`parse_numbers`, also saying why each bad cell is not a number.
+
+    Returns
+    -------
+    tuple of pandas.Series
+        Values, the bad-cell mask, and a reason key of :data:`NUMBER_REASONS` per cell
+        (``None`` for good and blank cells).
+    """
+    index = series.index
+    reason = np.full(len(series), None, dtype=object)
     if pd.api.types.is_bool_dtype(series):
-        series = series.astype("object")
+        blank = series.isna().to_numpy(dtype=bool)
+        reason[~blank] = "boolean"
+        return pd.Series(np.nan, index=index), pd.Series(~blank, index=index), pd.Series(reason, index=index)
     if pd.api.types.is_numeric_dtype(series):
         values = pd.to_numeric(series, errors="coerce").astype("float64")
-        return values, pd.Series(False, index=series.index)
-    blank = blank_mask(series)
+        inf = np.isinf(values.to_numpy())
+        reason[inf] = "non_finite"
+        return values.where(~inf), pd.Series(inf, index=index), pd.Series(reason, index=index)
+    blank = blank_mask(series).to_numpy()
     cells = series.to_numpy(dtype=object).copy()
-    cells[blank.to_numpy()] = np.nan
+    is_bool = np.fromiter((isinstance(v, bool | np.bool_) for v in cells), dtype=bool, count=len(cells))
+    cells[blank | is_bool] = np.nan
     try:  # fast path: every cell is a plain number or numeric text
-        values = pd.Series(np.asarray(cells, dtype="float64"), index=series.index)
+        arr = np.asarray(cells, dtype="float64")
     except (ValueError, TypeError):
-        values = pd.to_numeric(pd.Series(cells, index=series.index), errors="coerce").astype("float64")
-    slow = (~blank & values.isna()).to_numpy()
-    if slow.any():  # only the cells plain parsing missed: "1,200", "35张", full-width digits
+        arr = pd.to_numeric(pd.Series(cells, index=index), errors="coerce").to_numpy(dtype="float64")
+    arr = arr.copy()
+    reason[is_bool] = "boolean"
+    slow = ~blank & ~is_bool & np.isnan(arr)
+    if slow.any():  # only the cells plain parsing missed: "1,200", "35张", full-width digits, "nan"
         text = series[slow].astype("string").str.normalize("NFKC").str.strip()
-        text = text.str.replace(r"[,\s]", "", regex=True).str.replace(_UNIT_SUFFIX, "", regex=True)
-        values[slow] = pd.to_numeric(text, errors="coerce").astype("float64").to_numpy()
-    bad = ~blank & values.isna()
-    return values, bad.astype(bool)
+        newline = text.str.contains(r"[\r\n]", regex=True).fillna(False).to_numpy(dtype=bool)
+        text = text.str.replace(_INLINE_SPACE, "", regex=True).str.replace(_UNIT_SUFFIX, "", regex=True)
+        comma = text.str.contains(",", regex=False).fillna(False).to_numpy(dtype=bool)
+        grouped = text.str.match(_THOUSANDS).fillna(False).to_numpy(dtype=bool)
+        text = text.str.replace(",", "", regex=False)
+        nonfinite_text = text.str.match(_NON_FINITE_TEXT).fillna(False).to_numpy(dtype=bool)
+        parsed = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64", copy=True)
+        why = np.full(len(text), None, dtype=object)
+        why[np.isnan(parsed)] = "not_number"
+        why[nonfinite_text] = "non_finite"
+        why[comma & ~grouped] = "thousands"
+        why[newline] = "newline"
+        parsed[pd.notna(why)] = np.nan
+        arr[slow] = parsed
+        reason[slow] = why
+    inf = np.isinf(arr)
+    reason[inf] = "non_finite"
+    arr[inf] = np.nan
+    bad = ~blank & (is_bool | np.isnan(arr))
+    reason[bad & pd.isna(reason)] = "not_number"
+    return pd.Series(arr, index=index), pd.Series(bad, index=index), pd.Series(reason, index=index)
+
+
+def number_message(head: str, value: Any, why: Any, expected: str = "数字") -> str:
+    """The message of one bad number cell: header, the value as written and why it is not usable."""
+    shown = str(value).replace("\r", "\\r").replace("\n", "\\n")
+    if why is None or (not isinstance(why, str) and pd.isna(why)) or why == "not_number":
+        return f"「{head}」应为{expected}，实际为「{shown}」(not a number)"
+    english = {"non_finite": "not a finite number", "boolean": "boolean, not a number",
+               "thousands": "misplaced thousands separator", "newline": "newline inside a number"}
+    return f"「{head}」的值「{shown}」{NUMBER_REASONS.get(str(why), str(why))} ({english.get(str(why), why)})"
 
 
 #: dtype of text columns in layers: pandas' default string dtype ("str", NaN for missing) on
@@ -516,11 +596,13 @@ def check_numbers(ctx: CheckContext) -> None:
         if col not in ctx.data.columns:
             continue
         raw = ctx.data[col]
-        values, bad = parse_numbers(raw)
+        values, bad, why = parse_numbers_why(raw)
         head = ctx.header(col)
         ctx.add_rows(
             "error", "not_numeric", bad,
-            lambda m, raw=raw, head=head: [f"「{head}」应为数字，实际为「{v}」(not a number)" for v in raw[m]],
+            lambda m, raw=raw, head=head, why=why: [
+                number_message(head, v, w) for v, w in zip(raw[m], why[m], strict=True)
+            ],
             head,
         )
         neg = (values < 0).fillna(False).astype(bool)
@@ -638,6 +720,98 @@ def check_consistency(ctx: CheckContext) -> None:
         )
 
 
+def check_demographics(ctx: CheckContext) -> None:
+    """Elderly (60+) against population: more elderly than people, or elderly and no people.
+
+    ``elderly_gt_population`` error when elderly > population; ``elderly_without_population``
+    error when the population is 0 and elderly > 0, warning when the population cell is
+    blank (the elderly count alone is usable for bed ratios, so the file is not blocked).
+    """
+    d = ctx.data
+    if not {"elderly", "population"} <= set(d.columns) or "elderly" not in ctx.spec.numeric:
+        return
+    if not (pd.api.types.is_float_dtype(d["elderly"]) and pd.api.types.is_float_dtype(d["population"])):
+        return
+    eld, pop = d["elderly"].to_numpy(), d["population"].to_numpy()
+    he, hp = ctx.header("elderly"), ctx.header("population")
+    with np.errstate(invalid="ignore"):
+        over = (eld > pop) & (pop > 0)
+        zero = (eld > 0) & (pop == 0)
+        blank = (eld > 0) & np.isnan(pop)
+    ctx.add_rows(
+        "error", "elderly_gt_population", over,
+        lambda m: [
+            f"「{he}」{_fmt(e)} 大于「{hp}」{_fmt(p)}：老年人口不能多于总人口 (elderly exceed population)"
+            for e, p in zip(eld[m], pop[m], strict=True)
+        ],
+        he,
+    )
+    ctx.add_rows(
+        "error", "elderly_without_population", zero,
+        lambda m: [f"「{he}」为 {_fmt(e)}，但「{hp}」为 0 (elderly but zero population)" for e in eld[m]],
+        hp,
+    )
+    ctx.add_rows(
+        "warning", "elderly_without_population", blank,
+        lambda m: [f"「{he}」为 {_fmt(e)}，但「{hp}」为空，无法核对 (elderly but no population)" for e in eld[m]],
+        hp,
+    )
+
+
+def check_density(ctx: CheckContext, ll_geoms: np.ndarray, skip: np.ndarray, column: str | None, max_per_km2: float) -> None:
+    """``implausible_density`` error per unit polygon denser than ``max_per_km2`` people/km².
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        The table (with a parsed ``population`` column).
+    ll_geoms : numpy.ndarray
+        Geometries in WGS84 lon/lat.
+    skip : numpy.ndarray of bool
+        Rows already reported (missing or bad geometry).
+    column : str or None
+        Unused (the problem names the population column).
+    max_per_km2 : float
+        Largest plausible density (people per km², ``settings.max_population_density_per_km2``).
+    """
+    if ctx.spec.geometry != "polygon" or "population" not in ctx.data.columns:
+        return
+    pop = ctx.data["population"]
+    if not pd.api.types.is_float_dtype(pop):
+        return
+    cx, cy = _centres(ll_geoms)
+    inside = np.isfinite(cx) & np.isfinite(cy)
+    inside[inside] = ~_crs.out_of_china(cx[inside], cy[inside])  # outside China: reported elsewhere
+    poly = np.isin(shapely.get_type_id(ll_geoms), (3, 6)) & ~skip & inside
+    if not poly.any():
+        return
+    x = cx[poly]
+    try:
+        metric = pyproj.CRS.from_epsg(_crs.gk_epsg_for_lon(float(np.nanmedian(x))))
+    except Exception:  # outside China: reported elsewhere
+        return
+    tr = pyproj.Transformer.from_crs(4326, metric, always_xy=True)
+    area = np.full(len(ll_geoms), np.nan)
+    with np.errstate(all="ignore"):
+        projected = shapely.transform(ll_geoms[poly], lambda c: np.column_stack(tr.transform(c[:, 0], c[:, 1])))
+        area[poly] = shapely.area(projected) / 1e6
+    p = pop.to_numpy(dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        density = p / area
+    bad = poly & (p > 0) & ~(density <= max_per_km2)
+    hp = ctx.header("population")
+    ctx.add_rows(
+        "error", "implausible_density", bad,
+        lambda m: [
+            f"人口密度 {d:,.0f} 人/平方公里（「{hp}」{_fmt(v)}，面积 {a:.4g} 平方公里）远超中国最密的街道"
+            f"（约 5–8 万人/平方公里），请核对人口单位（人/万人）或边界；"
+            f"上限为 settings.max_population_density_per_km2 = {max_per_km2:,.0f} (implausible population density)"
+            for d, v, a in zip(density[m], p[m], area[m], strict=True)
+        ],
+        hp,
+    )
+
+
 def check_attributes(ctx: CheckContext) -> None:
     """Run every attribute check in order (columns, text, numbers, categories, yes/no, rules)."""
     check_required_columns(ctx)
@@ -648,6 +822,7 @@ def check_attributes(ctx: CheckContext) -> None:
     check_booleans(ctx)
     check_duplicates(ctx)
     check_consistency(ctx)
+    check_demographics(ctx)
     if ctx.spec.key == "projects":
         check_projects(ctx)
 
@@ -834,6 +1009,31 @@ def check_missing_geometry(ctx: CheckContext, geoms: np.ndarray, column: str | N
     return missing
 
 
+def check_finite_coordinates(ctx: CheckContext, geoms: np.ndarray, column: str | None) -> np.ndarray:
+    """``nonfinite_coordinates`` error per geometry with a NaN or infinite coordinate.
+
+    A GeoJSON ``[NaN, NaN]`` point reads as an empty point (reported as missing); a
+    ``POINT (120.1 Infinity)`` or a polygon with one NaN vertex is reported here.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        The rows concerned.
+    """
+    bad = np.zeros(len(geoms), dtype=bool)
+    if len(geoms) == 0:
+        return bad
+    coords, idx = shapely.get_coordinates(geoms, return_index=True)
+    nonfinite = ~np.isfinite(coords).all(axis=1)
+    if nonfinite.any():
+        bad[np.unique(idx[nonfinite])] = True
+    ctx.add_rows(
+        "error", "nonfinite_coordinates", bad,
+        "坐标含 NaN 或无穷大（Infinity），不是有效位置 (NaN or infinite coordinate)", column,
+    )
+    return bad
+
+
 def check_geometry_types(ctx: CheckContext, geoms: np.ndarray, column: str | None) -> np.ndarray:
     """Check geometry types against the kind; single-part multi-points become points.
 
@@ -883,8 +1083,14 @@ def check_geometry_types(ctx: CheckContext, geoms: np.ndarray, column: str | Non
     return geoms
 
 
-def repair_invalid(ctx: CheckContext, geoms: np.ndarray, column: str | None) -> np.ndarray:
+def repair_invalid(
+    ctx: CheckContext, geoms: np.ndarray, column: str | None, skip: np.ndarray | None = None
+) -> np.ndarray:
     """Repair invalid polygons with ``shapely.make_valid``; one ``invalid_geometry`` warning each.
+
+    Rows in ``skip`` (already reported: missing, NaN or infinite coordinates) are left alone.
+    A polygon that GEOS cannot repair, or that collapses to nothing (all vertices on one point
+    or one line), gets a ``bad_geometry`` error instead: its area would be lost silently.
 
     Returns
     -------
@@ -892,23 +1098,39 @@ def repair_invalid(ctx: CheckContext, geoms: np.ndarray, column: str | None) -> 
         Geometries, the invalid ones replaced by their repaired version (polygonal parts only).
     """
     poly = np.isin(shapely.get_type_id(geoms), (3, 6))
-    invalid = poly & ~shapely.is_valid(geoms)
+    if skip is not None:
+        poly &= ~skip
+    with np.errstate(all="ignore"):
+        invalid = poly & ~shapely.is_valid(geoms)
     if not invalid.any():
         return geoms
     reasons = np.asarray(shapely.is_valid_reason(geoms[invalid]), dtype=object)
-    fixed = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
+    with np.errstate(all="ignore"):  # coordinates near 1e308 overflow inside GEOS (reported as outside China)
+        try:
+            fixed = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
+        except shapely.errors.GEOSException:  # rare: repair one by one to find the culprits
+            fixed = np.empty(int(invalid.sum()), dtype=object)
+            for i, g in enumerate(geoms[invalid]):
+                try:
+                    fixed[i] = shapely.make_valid(g, method="structure", keep_collapsed=False)
+                except shapely.errors.GEOSException:
+                    fixed[i] = None
     geoms = geoms.copy()
     geoms[invalid] = fixed
+    failed = np.zeros(len(geoms), dtype=bool)
+    failed[np.flatnonzero(invalid)[shapely.is_missing(fixed) | shapely.is_empty(fixed)]] = True
     msgs = np.empty(len(geoms), dtype=object)
     msgs[invalid] = ["多边形无效（" + str(r) + "），已用 make_valid 修复，请核对形状 (invalid polygon repaired)" for r in reasons]
-    ctx.add_rows("warning", "invalid_geometry", invalid, msgs, column)
+    ctx.add_rows("warning", "invalid_geometry", invalid & ~failed, msgs, column)
+    ctx.add_rows("error", "bad_geometry", failed, "多边形无效且无法修复（或修复后没有面积：所有顶点重合或共线），请在 GIS 中检查 (invalid polygon, cannot be repaired)", column)
     return geoms
 
 
 def _centres(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Centres of the bounding boxes (the point itself for points); NaN when missing."""
     b = shapely.bounds(geoms)
-    return (b[:, 0] + b[:, 2]) / 2.0, (b[:, 1] + b[:, 3]) / 2.0
+    with np.errstate(all="ignore"):  # infinite bounds give NaN centres (reported elsewhere)
+        return b[:, 0] / 2.0 + b[:, 2] / 2.0, b[:, 1] / 2.0 + b[:, 3] / 2.0
 
 
 def check_in_china(ctx: CheckContext, ll_geoms: np.ndarray, skip: np.ndarray, column: str | None, raw: Any = None) -> None:

@@ -57,6 +57,8 @@ from .checks import (
     ValidationReport,
     blank_mask,
     check_attributes,
+    check_density,
+    check_finite_coordinates,
     check_geometry_types,
     check_in_china,
     check_missing_geometry,
@@ -65,7 +67,8 @@ from .checks import (
     check_swapped,
     check_swapped_projected,
     format_report,
-    parse_numbers,
+    number_message,
+    parse_numbers_why,
     repair_invalid,
     study_bounds,
     to_text_dtype,
@@ -76,6 +79,7 @@ __all__ = [
     "ValidationReport",
     "format_report",
     "read_layer",
+    "read_reference",
     "read_table",
     "validate",
     "write_layer",
@@ -140,7 +144,9 @@ def read_layer(
     layer : str, optional
         GeoPackage layer; default the layer named like the kind, else the only/first layer.
     encoding : str, optional
-        Text encoding of a CSV or of a Shapefile's ``.dbf``; default detected.
+        Text encoding of a CSV, of a Shapefile's ``.dbf`` or of a (non-standard) GBK
+        GeoJSON; default detected (UTF-8, GBK/GB18030, Big5). Ignored for GeoPackage
+        (always UTF-8). An unknown codec name raises :class:`~mzgeo.InputError`.
     lon_col, lat_col : str, optional
         Headers (as written) of the longitude/easting and latitude/northing columns of a
         table; default found through the alias table (经度/lon/lng/x, 纬度/lat/y).
@@ -172,7 +178,8 @@ def read_layer(
         The file has at least one error; ``err.problems`` (and ``err.report``) hold every
         problem found, errors and warnings.
     InputError
-        The file does not exist or its format is not supported; unknown kind.
+        The file does not exist or its format is not supported; unknown kind; unknown
+        ``encoding``.
     CRSError
         The declared ``crs`` is not understood.
 
@@ -317,16 +324,21 @@ def read_table(
         msg = f"文件不存在：{p} (file not found)"
         raise InputError(msg)
     suffix = p.suffix.lower()
+    encoding = _check_encoding_name(encoding)
     if suffix in (".xlsx", ".xlsm"):
+        container = _workbook_container_problem(p)
+        if container is not None:
+            msg = f"{p.name}：{container}"
+            raise InputError(msg)
         return pd.read_excel(p, sheet_name=0 if sheet is None else sheet, dtype=str)
     if suffix not in _TABLE_SUFFIXES:
         msg = f"不支持的表格格式 {p.suffix}：请用 CSV 或 .xlsx (unsupported table format)"
         raise InputError(msg)
     try:
         text, _, _ = _decode(p.read_bytes(), encoding)
-    except UnicodeDecodeError as exc:
-        msg = f"{p.name} 无法识别文字编码，请另存为 UTF-8 或 GBK 编码的 CSV (cannot decode)"
-        raise InputError(msg) from exc
+    except _DecodeError as exc:
+        msg = f"{p.name}：{exc.text()}；请用 encoding= 指定，或另存为 UTF-8 CSV (cannot decode)"
+        raise InputError(msg) from None
     return pd.read_csv(_stdio.StringIO(text), sep=_sniff_delimiter(text, suffix), dtype=str)
 
 
@@ -519,7 +531,7 @@ class _Raw:
 
 def _load(
     path: str | os.PathLike,
-    kind: str,
+    kind: str | LayerSpec,
     crs: Any,
     *,
     sheet: str | int | None = None,
@@ -530,7 +542,7 @@ def _load(
     reference: Any = None,
     study_area: Any = None,
 ) -> _Loaded:
-    spec = get_spec(kind)
+    spec = kind if isinstance(kind, LayerSpec) else get_spec(kind)
     p = Path(path)
     if not p.exists():
         msg = f"文件不存在：{p} (file not found)"
@@ -540,6 +552,7 @@ def _load(
         hint = "；.xls 请在 Excel 中另存为 .xlsx" if suffix == ".xls" else ""
         msg = f"不支持的文件格式 {p.name}：可用 {'、'.join(SUPPORTED_SUFFIXES)}{hint} (unsupported format)"
         raise InputError(msg)
+    encoding = _check_encoding_name(encoding)
     declared = _crs.parse_crs(crs) if crs is not None else None
     reference = _as_frame(reference, "reference")
     study_area = _as_frame(study_area, "study_area")
@@ -559,9 +572,11 @@ def _load(
     meta.update(raw.meta)
 
     mapping = resolve_columns([str(c) for c in raw.data.columns], spec.key)
+    displaced: dict[str, str] = {}  # columns named like a coordinate but not chosen → their name
     if raw.spatial:
         mapping = {h: c for h, c in mapping.items() if c not in ("lon", "lat")}
     else:
+        _check_coordinate_pairs(raw.data.columns, spec.key, lon_col, lat_col, add)
         for wanted, given in (("lon", lon_col), ("lat", lat_col)):
             if given is None:
                 continue
@@ -571,6 +586,9 @@ def _load(
                 continue
             mapping = {h: c for h, c in mapping.items() if c != wanted and h != given}
             mapping[given] = wanted
+            if wanted in raw.data.columns and wanted not in (lon_col, lat_col):  # a "lat" column not chosen
+                displaced[f"{wanted}（未选用）"] = wanted
+                mapping[wanted] = f"{wanted}（未选用）"
     data = raw.data.rename(columns=mapping)
     headers = {canon: header for header, canon in mapping.items()}
     ctx = CheckContext(data, raw.rows, headers, spec, name, problems)
@@ -610,17 +628,19 @@ def _load(
     if raw.spatial:
         skip |= check_missing_geometry(ctx, geoms, geom_col, "几何为空或缺失 (missing geometry)")
     else:
-        skip |= shapely.is_missing(geoms)
+        skip |= shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    skip |= check_finite_coordinates(ctx, geoms, geom_col)
     geoms = check_geometry_types(ctx, geoms, geom_col)
     if label is None:  # missing or conflicting CRS: nothing more can be said about positions
         return _Loaded(None, ValidationReport(ctx.problems, name, spec.key), meta)
     if crs_kind in ("gcj02", "bd09"):
         geoms = _convert_geoms(geoms, crs_kind)
-    geoms = repair_invalid(ctx, geoms, geom_col)
-    gdf = gpd.GeoDataFrame(ctx.data.drop(columns=consumed), geometry=geoms, crs=label)
+    geoms = repair_invalid(ctx, geoms, geom_col, skip)
+    gdf = gpd.GeoDataFrame(ctx.data.drop(columns=consumed).rename(columns=displaced), geometry=geoms, crs=label)
     ll = gdf.geometry if label.to_epsg() == 4326 else gdf.geometry.to_crs(4326)
     ll_geoms = ll.to_numpy()
     check_in_china(ctx, ll_geoms, skip, geom_col, raw=raw_xy if crs_kind not in ("gcj02", "bd09") else None)
+    check_density(ctx, ll_geoms, skip, geom_col, float(settings.max_population_density_per_km2))
     bounds, source = _study_area(study_area, reference)
     if bounds is not None:
         margin = float(settings.study_area_margin_km)
@@ -630,15 +650,79 @@ def _load(
     return _Loaded(gdf, ValidationReport(ctx.problems, name, spec.key), meta)
 
 
+def _check_coordinate_pairs(columns: Any, kind: str, lon_col: str | None, lat_col: str | None, add: Any) -> None:
+    """Error when a table has several longitude (or latitude) columns and none was chosen.
+
+    ``经度/纬度`` next to ``lng/lat`` (a GCJ-02 pair beside a WGS84 pair, typically) must not
+    give points made of one column of each pair.
+    """
+    found: dict[str, list[str]] = {"lon": [], "lat": []}
+    for c in columns:
+        canon = canonical_column(c, kind)
+        if canon in found:
+            found[canon].append(str(c))
+    given = {"lon": lon_col, "lat": lat_col}
+    if all(len(found[a]) < 2 or given[a] is not None for a in found):
+        return
+    lons, lats = found["lon"], found["lat"]
+    pairs = "、".join(f"「{x}/{y}」" for x, y in zip(lons, lats, strict=False))
+    example = f"lon_col='{lons[0]}', lat_col='{lats[0]}'" if lons and lats else "lon_col='…', lat_col='…'"
+    add(
+        "error",
+        "coordinate_pairs",
+        f"文件有多组坐标列：经度列 {'、'.join(lons) or '（无）'}，纬度列 {'、'.join(lats) or '（无）'}"
+        f"（{pairs}）。不能确定用哪一组，请指定，如 read_layer(..., {example})；"
+        "也可删去不用的一组 (several coordinate column pairs: choose one)",
+        column="、".join(lons + lats),
+    )
+
+
 def _centres(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     b = shapely.bounds(geoms)
-    return (b[:, 0] + b[:, 2]) / 2.0, (b[:, 1] + b[:, 3]) / 2.0
+    with np.errstate(all="ignore"):  # infinite bounds give NaN centres (reported elsewhere)
+        return b[:, 0] / 2.0 + b[:, 2] / 2.0, b[:, 1] / 2.0 + b[:, 3] / 2.0
+
+
+#: Schema of a reference or study-area layer: any geometry with an extent, no required column.
+_REFERENCE_SPEC = LayerSpec("zones", "参照图层", "any", required=(), optional=("name",))
+
+
+def read_reference(
+    path: str | os.PathLike, crs: Any = None, *, layer: str | None = None, encoding: str | None = None
+) -> gpd.GeoDataFrame:
+    """Read a reference or study-area layer: points, lines or polygons, any columns.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Any file :func:`read_layer` reads: a spatial file, or a table with lon/lat or WKT.
+    crs : optional
+        Declared CRS of the coordinates (as in :func:`read_layer`).
+    layer : str, optional
+        GeoPackage layer.
+    encoding : str, optional
+        Text encoding of a CSV or a Shapefile's ``.dbf`` (default detected).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        In the file's (or declared) CRS, GCJ-02/BD-09 converted to WGS84.
+
+    Raises
+    ------
+    ValidationError
+        Missing CRS, unreadable file, bad geometries.
+    """
+    loaded = _load(path, _REFERENCE_SPEC, crs, layer=layer, encoding=encoding)
+    loaded.report.raise_if_errors()
+    assert loaded.gdf is not None
+    return loaded.gdf
 
 
 def _as_frame(obj: Any, what: str) -> Any:
     """A reference or study-area layer: read when given as a path; its CRS is required."""
     if isinstance(obj, str | os.PathLike):
-        obj = gpd.read_file(obj)
+        obj = read_reference(obj)
     if isinstance(obj, gpd.GeoDataFrame | gpd.GeoSeries) and obj.crs is None:
         msg = f"{what} 图层没有坐标系 (missing CRS)：请先用 set_crs 标明"
         raise CRSError(msg)
@@ -733,37 +817,194 @@ def _convert_geoms(geoms: np.ndarray, kind: str) -> np.ndarray:
     func = _crs.gcj02_to_wgs84 if kind == "gcj02" else _crs.bd09_to_wgs84
 
     def convert(coords: np.ndarray) -> np.ndarray:
-        if len(coords) == 0:
+        # NaN/inf and impossible lon/lat (metres, 1e308) are reported, not converted
+        with np.errstate(invalid="ignore"):
+            ok = (np.abs(coords[:, 0]) <= 180.0) & (np.abs(coords[:, 1]) <= 90.0)
+        if not ok.any():
             return coords
-        x, y = func(coords[:, 0], coords[:, 1])
-        return np.column_stack([x, y])
+        out = coords.copy()
+        x, y = func(coords[ok, 0], coords[ok, 1])
+        good = np.isfinite(x) & np.isfinite(y)  # absurd values (1e308) stay as written: outside China
+        out[np.flatnonzero(ok)[good]] = np.column_stack([x, y])[good]
+        return out
 
-    with np.errstate(invalid="ignore"):
+    with np.errstate(all="ignore"):  # absurd coordinates (1e308) are reported as outside China
         return shapely.transform(geoms, convert)
 
 
 # --------------------------------------------------------------------------------------------
 # tables: CSV and Excel
 # --------------------------------------------------------------------------------------------
-def _decode(data: bytes, encoding: str | None) -> tuple[str, str, bool]:
-    """Decode CSV bytes: ``(text, encoding used, guessed)``; raises UnicodeDecodeError."""
+class _DecodeError(Exception):
+    """A CSV that cannot be decoded: a summary and the located problems ``(row, column, message)``."""
+
+    def __init__(self, summary: str, located: list[tuple[int | None, str | None, str]] | None = None) -> None:
+        super().__init__(summary)
+        self.summary = summary
+        self.located = located or []
+
+    def text(self, limit: int = 5) -> str:
+        """Summary and the first located problems, for a single error message."""
+        parts = [self.summary, *(f"第 {r} 行「{c}」：{m}" if r else m for r, c, m in self.located[:limit])]
+        more = len(self.located) - limit
+        return "；".join(parts) + (f"；另有 {more} 处" if more > 0 else "")
+
+
+def _check_encoding_name(encoding: str | None) -> str | None:
+    """The Python codec name of ``encoding`` (``None`` stays ``None``).
+
+    Raises
+    ------
+    InputError
+        ``encoding`` is not a known text encoding (the message names common ones).
+    """
+    if encoding is None:
+        return None
+    try:
+        info = codecs.lookup(str(encoding))
+    except LookupError:
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True):
+        msg = (
+            f"不认识的文字编码 encoding={encoding!r}：常用的有 'utf-8'、'utf-8-sig'、'gbk'、'gb18030'、"
+            "'big5'（繁体中文）、'big5hkscs'（香港） (unknown encoding)"
+        )
+        raise InputError(msg)
+    return str(encoding)
+
+
+#: Non-ASCII characters sampled when weighing GBK against Big5.
+_ENCODING_SAMPLE = 200_000
+
+
+def _common_share(text: str, codec: str) -> float:
+    """Share of the non-ASCII characters of ``text`` that are common characters of ``codec``.
+
+    Common: GB2312 hanzi and punctuation for GBK/GB18030 (lead bytes 0xA1–0xA3, 0xB0–0xF7);
+    Big5 level-1 hanzi and punctuation for Big5 (lead bytes 0xA1–0xA3, 0xA4–0xC6), plus the
+    Hong Kong supplementary characters for Big5-HKSCS. Text read
+    with the wrong one of the two is mostly rare characters, kana and symbols.
+    """
+    from collections import Counter
+
+    counts = Counter(ch for ch in text[:_ENCODING_SAMPLE] if ord(ch) > 127)
+    total = sum(counts.values())
+    if total == 0:
+        return 1.0
+    target, lo, hi = ("gb2312", 0xB0, 0xF7) if codec.startswith("gb") else ("big5", 0xA4, 0xC6)
+    good = 0
+    for ch, n in counts.items():
+        try:
+            b = ch.encode(target)
+        except UnicodeEncodeError:
+            if codec == "big5hkscs" and _CJK.match(ch):  # a Hong Kong supplementary character
+                with contextlib.suppress(UnicodeEncodeError):
+                    ch.encode("big5hkscs")
+                    good += n
+            continue
+        if len(b) == 2 and (0xA1 <= b[0] <= 0xA3 or lo <= b[0] <= hi):
+            good += n
+    return good / total
+
+
+def _strict(data: bytes, codecs_: tuple[str, ...]) -> tuple[str, str] | None:
+    for enc in codecs_:
+        with contextlib.suppress(UnicodeDecodeError):
+            return data.decode(enc), enc
+    return None
+
+
+def _decode(data: bytes, encoding: str | None) -> tuple[str, str, str | None]:
+    """Decode CSV bytes: ``(text, encoding used, note)``.
+
+    ``note`` is ``None``, ``"guessed"`` (charset-normalizer), ``"big5"`` (Traditional
+    Chinese detected) or ``"maybe_big5"`` (read as GBK, but the bytes read as well as Big5). Order: the given encoding; UTF-16 with BOM; UTF-8 (with or without
+    BOM); GBK/GB18030 unless Big5 reads as clearly more common characters. Raises
+    :class:`_DecodeError` naming the row and column of undecodable bytes, or saying the
+    file looks like Big5 when the two readings cannot be told apart.
+    """
     if encoding:
-        return data.decode(encoding), encoding, False
+        try:
+            return data.decode(encoding), encoding, None
+        except UnicodeDecodeError:
+            raise _DecodeError(f"按指定的编码 {encoding} 无法解码", _locate_bad_bytes(data, encoding)) from None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16"), "utf-16", False
+        try:
+            return data.decode("utf-16"), "utf-16", None
+        except UnicodeDecodeError:
+            raise _DecodeError("UTF-16 文件中有无法解码的字节", _locate_bad_bytes(data, "utf-16")) from None
     with contextlib.suppress(UnicodeDecodeError):
         text = data.decode("utf-8-sig")
-        return text, "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8", False
-    with contextlib.suppress(UnicodeDecodeError):
-        return data.decode("gbk"), "gbk", False
-    with contextlib.suppress(UnicodeDecodeError):
-        return data.decode("gb18030"), "gb18030", False
+        return text, "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8", None
+    loose = data.decode("utf-8", errors="replace")
+    n_bad = loose.count("\ufffd")
+    n_cjk = len(_CJK.findall(loose[:_ENCODING_SAMPLE]))
+    if n_cjk >= 3 and n_bad * 4 <= n_cjk:  # Chinese UTF-8 text with a few broken bytes
+        raise _DecodeError(
+            "文件是 UTF-8 编码，但有无法解码的字节（文件可能损坏或被截断）", _locate_bad_bytes(data, "utf-8")
+        )
+    simplified = _strict(data, ("gbk", "gb18030"))
+    traditional = _strict(data, ("big5", "big5hkscs"))
+    if traditional is not None:
+        share_t = _common_share(traditional[0], traditional[1])
+        share_s = _common_share(simplified[0], "gbk") if simplified is not None else 0.0
+        if share_t > share_s:
+            if share_t >= 0.9 and share_t - share_s >= 0.3:
+                return traditional[0], traditional[1], "big5"
+            raise _DecodeError(
+                f"看起来是繁体中文 Big5 编码 (looks like Traditional Chinese Big5)：按 GBK 读取会是乱码。"
+                f"请用 encoding='{traditional[1]}' 读取（香港增补字符用 'big5hkscs'），"
+                "或另存为 UTF-8 CSV"
+            )
+        if simplified is not None and (share_s < 0.9 or share_s - share_t < 0.1):
+            return simplified[0], simplified[1], "maybe_big5"
+    if simplified is not None:
+        return simplified[0], simplified[1], None
     import charset_normalizer
 
     best = charset_normalizer.from_bytes(data).best()
     if best is None:
-        raise UnicodeDecodeError("unknown", data[:1], 0, 1, "no encoding fits")
-    return str(best), str(best.encoding), True
+        raise _DecodeError("无法识别文字编码（试过 UTF-8、GBK、GB18030、Big5）", _locate_bad_bytes(data, "utf-8"))
+    return str(best), str(best.encoding), "guessed"
+
+
+def _locate_bad_bytes(data: bytes, encoding: str, limit: int = 50) -> list[tuple[int | None, str | None, str]]:
+    """Row (as in Excel), column header and message of each cell holding bytes ``encoding`` cannot decode."""
+    marker = "\ufffd"
+    try:
+        text = data.decode(encoding, errors="replace")
+    except LookupError:  # pragma: no cover - codec checked before
+        return []
+    if marker not in text:
+        return []
+    newlines = np.fromiter((m.start() for m in re.finditer("\n", text)), dtype=np.int64)
+    positions = np.fromiter((m.start() for m in re.finditer(marker, text)), dtype=np.int64)
+    bad_lines = [int(v) for v in np.unique(np.searchsorted(newlines, positions) + 1)[:limit]]
+    try:
+        reader = csv.reader(_stdio.StringIO(text, newline=""), delimiter=_sniff_delimiter(text, ".csv"))
+        header: list[str] | None = None
+        out: list[tuple[int | None, str | None, str]] = []
+        want = iter(bad_lines)
+        target = next(want, None)
+        for i, rec in enumerate(reader):
+            if header is None and any(c.strip() for c in rec):
+                header = rec
+            while target is not None and reader.line_num >= target:
+                for j, cell in enumerate(rec):
+                    if marker in cell:
+                        named = header is not None and j < len(header) and header[j].strip() and marker not in header[j]
+                        col = header[j].strip() if named else f"第 {_column_letter(j)} 列"
+                        shown = cell.replace(marker, "□")[:30]
+                        out.append((
+                            i + 1, col,
+                            f"有无法按 {encoding} 解码的字节（显示为 □：「{shown}」，文件第 {target} 行）",
+                        ))
+                target = next(want, None)
+            if target is None:
+                break
+        return out
+    except csv.Error:
+        return [(None, None, f"文件第 {ln} 行有无法按 {encoding} 解码的字节") for ln in bad_lines]
 
 
 def _sniff_delimiter(text: str, suffix: str) -> str:
@@ -787,16 +1028,36 @@ def _read_csv_grid(path: Path, encoding: str | None, add: Any) -> tuple[list[lis
         add("error", "empty_file", "文件为空 (empty file)")
         return None
     try:
-        text, used, guessed = _decode(data, encoding)
-    except (UnicodeDecodeError, LookupError) as exc:
-        tried = encoding or "utf-8、gbk、gb18030"
-        add("error", "unreadable", f"无法识别文本编码（试过 {tried}）：{exc} (cannot decode); 请另存为 UTF-8 CSV")
+        text, used, note = _decode(data, encoding)
+    except _DecodeError as exc:
+        hint = "请用 encoding= 指定正确的编码，或另存为 UTF-8 CSV (cannot decode)"
+        if len(exc.located) > 3:  # the whole file is in another encoding: one error, the first place
+            row, col, message = exc.located[0]
+            add("error", "unreadable", f"{exc.summary}（{len(exc.located)} 处以上，第一处第 {row} 行「{col}」{message}）；{hint}")
+        elif not exc.located:
+            add("error", "unreadable", f"{exc.summary}；{hint}")
+        else:
+            for row, col, message in exc.located:
+                add("error", "unreadable", f"{exc.summary}：{message}；{hint}", row=row, column=col)
         return None
-    if guessed:
+    if note == "guessed":
         add(
             "warning",
             "encoding_guess",
             f"文本编码不是 UTF-8 或 GBK，猜测为 {used}；如有乱码请另存为 UTF-8 CSV，或用 encoding= 指定 (encoding guessed)",
+        )
+    elif note == "maybe_big5":
+        add(
+            "warning",
+            "encoding_guess",
+            f"按 {used.upper()} 读取；这些字节按繁体中文 Big5 读取也通顺 (could also be Traditional Chinese Big5)："
+            "如名称显示不对，请用 encoding='big5' 读取",
+        )
+    elif note == "big5":
+        add(
+            "warning",
+            "encoding_guess",
+            f"按繁体中文 Big5 编码（{used}）读取 (read as Traditional Chinese Big5)；如有乱码请用 encoding= 指定",
         )
     delim = _sniff_delimiter(text, path.suffix.lower())
     try:
@@ -808,9 +1069,40 @@ def _read_csv_grid(path: Path, encoding: str | None, add: Any) -> tuple[list[lis
     return grid, {"encoding": used}
 
 
+_CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _workbook_container_problem(path: Path) -> str | None:
+    """Why a ``.xlsx`` is not an Office Open XML (zip) workbook, or ``None`` when it is one.
+
+    A password-protected ``.xlsx`` is an OLE2 compound file (magic ``D0 CF 11 E0``) holding
+    an ``EncryptionInfo`` stream; a legacy ``.xls`` is an OLE2 file too, without it.
+    """
+    with path.open("rb") as fh:
+        head = fh.read(8)
+        if head[:2] == b"PK" or not head:
+            return None
+        if head != _CFB_MAGIC:
+            return None  # not OLE2 either: openpyxl gives its own message
+        data = head + fh.read()
+    if "EncryptionInfo".encode("utf-16-le") in data or "EncryptedPackage".encode("utf-16-le") in data:
+        return (
+            "工作簿有密码保护（已加密），无法读取 (password-protected workbook)：请在 Excel 中打开，"
+            "「文件 → 信息 → 保护工作簿 → 用密码进行加密」清空密码后保存，再读取"
+        )
+    return (
+        "这是旧版 Excel 97-2003 工作簿（.xls 格式，扩展名却是 .xlsx）(legacy .xls workbook)："
+        "请在 Excel 中「另存为 → Excel 工作簿 (*.xlsx)」后再读取"
+    )
+
+
 def _read_excel_grid(path: Path, sheet: str | int | None, add: Any) -> tuple[list[list[Any]], dict[str, Any]] | None:
     import openpyxl
 
+    container = _workbook_container_problem(path)
+    if container is not None:
+        add("error", "encrypted", container)
+        return None
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
@@ -949,22 +1241,38 @@ def _infer_extra(body: pd.DataFrame, blank: np.ndarray, spec: LayerSpec, *, csv_
 _DMS_MARKS = re.compile(r"[°度′'’分″\"”秒]")
 
 
-def _parse_coordinates(series: pd.Series) -> tuple[np.ndarray, pd.Series]:
-    """Numbers of a lon/lat column, accepting degrees-minutes-seconds (120°05′30″E)."""
-    values, bad = parse_numbers(series)
-    if bad.any():
-        text = series[bad].astype("string")
+def _parse_coordinates(series: pd.Series) -> tuple[np.ndarray, pd.Series, pd.Series]:
+    """Numbers of a lon/lat column, accepting degrees-minutes-seconds (120°05′30″E).
+
+    Returns the values (NaN where blank or bad), the mask of bad cells and the reason of
+    each bad cell (:data:`mzgeo.io.checks.NUMBER_REASONS` keys, or ``"dms_60"`` for minutes
+    or seconds of 60 or more).
+    """
+    values, bad, why = parse_numbers_why(series)
+    why = why.astype(object)
+    candidates = bad & why.isin(["not_number", "thousands"])
+    if candidates.any():
+        text = series[candidates].astype("string")
         dms = text.str.contains(_DMS_MARKS, na=False)
         if dms.any():
             parts = text[dms].str.extractall(r"(\d+(?:\.\d+)?)")[0].astype(float).unstack()
             parts = parts.reindex(columns=[0, 1, 2, 3])
+            over = (parts[1] >= 60) | (parts[2] >= 60)
             deg = parts[0] + parts[1].fillna(0) / 60.0 + parts[2].fillna(0) / 3600.0
-            deg = deg.where(parts[3].isna())  # more than three numbers: not a coordinate
+            deg = deg.where(parts[3].isna() & ~over)  # more than three numbers: not a coordinate
             neg = text[dms].str.contains(r"[SW南西]|^\s*-", regex=True, na=False)
             deg = deg.where(~neg.reindex(deg.index, fill_value=False), -deg)
             values.loc[deg.index] = deg
+            why.loc[over[over].index] = "dms_60"
             bad = bad & values.isna()
-    return values.to_numpy(dtype="float64"), bad
+            why = why.where(bad, None)
+    return values.to_numpy(dtype="float64"), bad, why
+
+
+def _coordinate_message(head: str, value: Any, why: Any) -> str:
+    if why == "dms_60":
+        return f"「{head}」的度分秒「{value}」中分或秒不小于 60，请核对 (minutes or seconds ≥ 60)"
+    return number_message(head, value, why, expected="数字（度）或度分秒")
 
 
 def _table_geometry(ctx: CheckContext) -> tuple[np.ndarray | None, tuple[np.ndarray, np.ndarray] | None, str | None, list[str]]:
@@ -974,12 +1282,14 @@ def _table_geometry(ctx: CheckContext) -> tuple[np.ndarray | None, tuple[np.ndar
     if "lon" in d.columns and "lat" in d.columns:
         hx, hy = ctx.header("lon"), ctx.header("lat")
         col = f"{hx}/{hy}"
-        x, bad_x = _parse_coordinates(d["lon"])
-        y, bad_y = _parse_coordinates(d["lat"])
-        for head, bad, raw in ((hx, bad_x, d["lon"]), (hy, bad_y, d["lat"])):
+        x, bad_x, why_x = _parse_coordinates(d["lon"])
+        y, bad_y, why_y = _parse_coordinates(d["lat"])
+        for head, bad, raw, why in ((hx, bad_x, d["lon"], why_x), (hy, bad_y, d["lat"], why_y)):
             ctx.add_rows(
                 "error", "not_numeric", bad,
-                lambda m, head=head, raw=raw: [f"「{head}」应为数字（度）或度分秒，实际为「{v}」(not a number)" for v in raw[m]],
+                lambda m, head=head, raw=raw, why=why: [
+                    _coordinate_message(head, v, w) for v, w in zip(raw[m], why[m], strict=True)
+                ],
                 head,
             )
         missing = (blank_mask(d["lon"]) | blank_mask(d["lat"])).to_numpy()
@@ -994,10 +1304,11 @@ def _table_geometry(ctx: CheckContext) -> tuple[np.ndarray | None, tuple[np.ndar
     lonlat = next((by_key[k] for k in by_key if k in _LONLAT_HEADERS), None)
     if lonlat is not None:
         parts = d[lonlat].astype("string").str.strip().str.split(r"[,，;；\s]+", n=1, expand=True, regex=True)
-        if parts.shape[1] < 2:
-            parts[1] = pd.NA
-        x, bad_x = _parse_coordinates(parts[0])
-        y, bad_y = _parse_coordinates(parts[1])
+        for k in (0, 1):  # a cell without separator, or no rows at all
+            if k not in parts.columns:
+                parts[k] = pd.Series(pd.NA, index=parts.index, dtype="string")
+        x, bad_x, _ = _parse_coordinates(parts[0])
+        y, bad_y, _ = _parse_coordinates(parts[1])
         blank = blank_mask(d[lonlat]).to_numpy()
         bad = (bad_x.to_numpy() | bad_y.to_numpy() | ~np.isfinite(x) | ~np.isfinite(y)) & ~blank
         ctx.add_rows(
@@ -1016,10 +1327,14 @@ def _table_geometry(ctx: CheckContext) -> tuple[np.ndarray | None, tuple[np.ndar
     if wkt is not None:
         text = d[wkt].astype("string").str.strip()
         blank = blank_mask(d[wkt]).to_numpy()
-        geoms = shapely.from_wkt(text.where(~blank, None).to_numpy(dtype=object), on_invalid="ignore")
+        cells = text.to_numpy(dtype=object, na_value=None)
+        cells[blank] = None
+        geoms = shapely.from_wkt(cells, on_invalid="ignore")
         bad = ~blank & shapely.is_missing(geoms)
         ctx.add_rows("error", "bad_geometry", bad, f"「{wkt}」不是有效的 WKT 几何 (invalid WKT)", wkt)
         ctx.add_rows("error", "missing_geometry", blank, f"几何为空：「{wkt}」没有值 (missing geometry)", wkt)
+        empty = ~blank & ~bad & shapely.is_empty(geoms)
+        ctx.add_rows("error", "missing_geometry", empty, f"几何为空：「{wkt}」为 EMPTY 几何 (empty geometry)", wkt)
         return geoms, None, wkt, [wkt]
     from ..layers import aliases_for
 
@@ -1177,6 +1492,9 @@ def _read_spatial(path: Path, spec: LayerSpec, *, layer: str | None, encoding: s
         if suffix == ".shp":
             gdf, meta["encoding"] = _read_shapefile(path, encoding, add)
         else:
+            if suffix == ".gpkg" and encoding is not None:  # GeoPackage text is UTF-8 by definition
+                logger.info("%s：GeoPackage 文字总是 UTF-8，忽略 encoding=%s", path.name, encoding)
+                encoding = None
             gdf = _read_ogr(path, layer, encoding)
     except Exception as exc:  # pyogrio/GDAL errors of any kind: the file is not usable
         add("error", "unreadable", f"无法读取：{exc} (cannot read file)")
