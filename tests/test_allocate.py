@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
-from mzgeo import InfeasibleError, InputError, NotSolvedError
+from mzgeo import CRSError, InfeasibleError, InputError, NotSolvedError
 from mzgeo.locate import (
     LSCP,
     MCLP,
@@ -433,8 +433,35 @@ def test_candidate_sites_grid_excludes_zone_and_existing():
     grid = candidate_sites(area, how="grid", spacing_m=250, exclude=lake, existing=ex, min_distance_m=10)
     assert len(grid) == 16 - 4 - 1
     assert (grid["source"] == "规则网格").all()
-    with pytest.raises(Exception, match="投影"):
-        candidate_sites(area.to_crs(4490), how="grid", spacing_m=250)
+    with pytest.raises(CRSError, match="坐标系"):
+        candidate_sites(area.set_crs(None, allow_override=True), how="grid", spacing_m=250)
+
+
+def test_candidate_sites_project_geographic_input():
+    # the one CRS policy: lon/lat input is projected to the CGCS2000 zone (EPSG:4549 at 120°E)
+    area = gpd.GeoDataFrame(geometry=[box(500_000, 3_400_000, 501_000, 3_401_000)], crs=4549)
+    ref = candidate_sites(area, how="grid", spacing_m=250)
+    geo = candidate_sites(area.to_crs(4490), how="grid", spacing_m=250)
+    assert geo.crs.to_epsg() == 4549
+    assert len(geo) == len(ref) == 16
+    assert np.allclose(np.sort(geo.geometry.x), np.sort(ref.geometry.x), atol=0.01)
+
+
+def test_allocate_wgs84_layers_give_the_epsg4549_objective():
+    # the same villages placed near Huzhou (120.1°E): the lon/lat copy is projected back to EPSG:4549
+    demand, existing = _layers()
+    shift = {"xoff": 510_000, "yoff": 3_400_000}
+    demand = demand.set_geometry(demand.geometry.translate(**shift))
+    existing = existing.set_geometry(existing.geometry.translate(**shift))
+    cand = candidate_sites(demand, how="villages", existing=existing, min_distance_m=300)
+    kw = {"model": "mclp", "minutes": 10, "p": 1, "speed_mps": 1.0}
+    ref = allocate(demand, cand, existing=existing, **kw)
+    geo = allocate(demand.to_crs(4326), cand.to_crs(4326), existing=existing.to_crs(4326), **kw)
+    mixed = allocate(demand.to_crs(4326), cand, existing=existing, **kw)
+    assert ref.objective == pytest.approx(180)
+    assert geo.objective == pytest.approx(ref.objective) and mixed.objective == pytest.approx(ref.objective)
+    assert geo.new_sites == ref.new_sites
+    assert geo.selected.crs.to_epsg() == 4549
 
 
 def test_network_like_object_is_used_through_od():

@@ -1,4 +1,7 @@
 """Capacitated assignment machinery shared by the capacitated cover, median, center and bed models.
+
+Demand groups × sites flow variables (:class:`_Assign`), the flow LP, the capacitated
+MIP (:func:`_capacitated_model`), its greedy warm start and the capacitated LSCP / MCLP solve.
 """
 
 
@@ -36,6 +39,7 @@ if TYPE_CHECKING:
     from .base import LocationModel
 
 log = logging.getLogger("mzgeo")
+
 
 # ============================================================================================
 # capacitated assignment machinery (capacitated MCLP / LSCP / p-median / p-center, beds)
@@ -350,5 +354,3 @@ def _attach_optimal(curve_df: pd.DataFrame, vals: list, stats: list) -> pd.DataF
         total = max(float(np.nanmax(out["demand_covered_optimal"].to_numpy(dtype=float))), 1e-9)
     out["share_covered_optimal"] = out["demand_covered_optimal"] / total
     return out
-
-

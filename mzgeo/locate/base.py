@@ -1,4 +1,9 @@
-"""The location-model base: construct → solve → read, and the Excel / GeoPackage writers.
+"""The location-model base :class:`LocationModel`: construct → solve → read, and its writers.
+
+Every model (:mod:`~mzgeo.locate.cover`, :mod:`~mzgeo.locate.median`, :mod:`~mzgeo.locate.center`,
+:mod:`~mzgeo.locate.beds`) subclasses it and implements ``_solve``; the base turns the solution
+into the result frames, ``params``, ``problems``, the Chinese ``headline`` and the Excel and
+GeoPackage files.
 """
 
 
@@ -7,9 +12,9 @@ from __future__ import annotations
 import logging
 import math
 import os
-from pathlib import Path
 import time
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -27,7 +32,6 @@ from .problem import (
     SITE_NEW,
     _build_problem,
     _Ctx,
-    _gpkg_safe,
     _highs_version,
     _layers_problem,
     _pair_minutes,
@@ -37,6 +41,7 @@ from .problem import (
 )
 
 log = logging.getLogger("mzgeo")
+
 
 # ============================================================================================
 # base model
@@ -85,6 +90,23 @@ class LocationModel:
         Demand points (weight > 0) that no site can reach within the time limit of the model:
         ``demand_id``, ``demand_name`` (when known), ``weight``, ``nearest_minutes``
         (``inf`` when unreachable), ``reason``.
+    problems : pandas.DataFrame
+        The infeasible demand as data problems (columns ``mzgeo.analysis.PROBLEM_COLUMNS``).
+    headline : str
+        One Chinese line (:meth:`summary` names what is sited).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mzgeo.locate import MCLP
+    >>> cost = np.array([[2.0, 9.0], [4.0, 3.0], [np.inf, np.inf]])  # demand 2 reaches no site
+    >>> m = MCLP.from_cost_matrix(cost, [100, 50, 80], minutes=5, p=1).solve()
+    >>> m.headline
+    '设施：建议新增 1 处，覆盖率 0.0% → 65.2%（已证明最优）'
+    >>> m.summary("照料中心")
+    '照料中心：建议新增 1 处，覆盖率 0.0% → 65.2%（已证明最优）'
+    >>> m.problems[["problem", "item"]].to_numpy().tolist()
+    [['infeasible_demand', 2]]
     """
 
     key: ClassVar[str] = ""
@@ -319,7 +341,7 @@ class LocationModel:
         return concat_problems([rows])
 
     def _repr_html_(self) -> str:
-        """A small HTML table for notebooks: headline, objective, status and counts."""
+        """Return a small HTML table for notebooks: headline, objective, status and counts."""
         import html
 
         if self._solution is None:
@@ -339,6 +361,7 @@ class LocationModel:
         return f"<table>{body}</table>"
 
     def __repr__(self) -> str:
+        """Return ``<Model status objective gap new_sites>`` (or 未求解 before ``solve()``)."""
         if self._solution is None:
             return f"<{type(self).__name__} 未求解 n_demand={self._problem.n} n_sites={self._problem.m}>"
         s = self._solution
@@ -386,9 +409,9 @@ class LocationModel:
 
         Layers: ``selected_sites`` (points, columns of :attr:`selected`), ``open_sites``
         (all open sites, columns of :attr:`facility_summary`) and ``new_assignments``
-        (one line from each demand point to the new site serving it). Written with the shared
-        GeoPackage writer (``mzgeo.analysis.result.write_gpkg``: text columns, atomic, inputs
-        never overwritten); a layer without rows is left out.
+        (one line from each demand point to the new site serving it), each written even when
+        empty. Written with the shared writer :func:`mzgeo.io.write_layers` (atomic; inputs
+        never overwritten; mixed-type label columns become text).
 
         Parameters
         ----------
@@ -413,7 +436,7 @@ class LocationModel:
         if prob.site_geom is None or prob.demand_geom is None:
             msg = "模型由出行时间表构建，没有几何信息；请用 from_gdfs / allocate(需求图层, 候选图层) 构建后再导出 GeoPackage"
             raise InputError(msg)
-        from ..analysis.result import write_gpkg
+        from ..io import write_layers
 
         sel = self._frames["_selected"]
         fac = self._frames["_facility_summary"]
@@ -433,7 +456,7 @@ class LocationModel:
             name: gdf.drop(columns=[c for c in hidden if c in gdf.columns])
             for name, gdf in (("selected_sites", sel_gdf), ("open_sites", fac_gdf), ("new_assignments", line_gdf))
         }
-        return Path(write_gpkg(path, layers, sources=self.sources))
+        return Path(write_layers(path, layers, sources=self.sources))
 
     # ------------------------------------------------------------------ shared result frames
     def _collect_params(self, ctx: _Ctx, curve: str) -> dict:

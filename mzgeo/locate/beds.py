@@ -1,4 +1,7 @@
-"""Bed placement: where to add nursing-home beds.
+"""Bed placement :class:`BedPlacement`: where to add elderly-care beds so most elderly have enough.
+
+The bed-ratio rule (beds per 1,000 elderly) made spatial: expand existing institutions or open
+new sites so that the elderly within ``minutes`` are covered at the target ratio.
 """
 
 
@@ -39,6 +42,7 @@ from .problem import (
 
 log = logging.getLogger("mzgeo")
 
+
 class BedPlacement(LocationModel):
     r"""Where to add elderly-care beds so that the most elderly have enough beds within reach.
 
@@ -77,6 +81,14 @@ class BedPlacement(LocationModel):
     Results: :attr:`selected` lists the sites that receive beds (existing institutions
     expanded and new sites) with ``beds_added``; the objective is the number of elderly
     covered; ``params["covered_before"]`` is the coverage with existing beds only.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> cost = np.array([[2.0, 9.0], [4.0, 3.0], [np.inf, 6.0]])  # minutes, demand × candidates
+    >>> m = BedPlacement.from_cost_matrix(cost, [1000, 500, 800], minutes=8, beds_to_add=40).solve()
+    >>> m.selected[["site", "beds_added"]].to_numpy().tolist()
+    [[1, 40.0]]
     """
 
     key = "beds"
@@ -391,5 +403,3 @@ class BedPlacement(LocationModel):
                                                       params.get("beds_to_add") else INF, vals[ex])
             if params.get("max_add_new") is None and (~ex).any():
                 params["max_add_new"] = np.where(np.isnan(vals[~ex]), INF, vals[~ex])
-
-

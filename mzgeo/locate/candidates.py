@@ -1,4 +1,7 @@
-"""Candidate sites for the location models.
+"""Candidate sites for the location models: :func:`candidate_sites`.
+
+Village / community centres without a facility nearby, or a regular grid inside the study
+area, outside exclusion zones; geographic input is projected (the one CRS policy).
 """
 
 
@@ -10,10 +13,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import CRSError, InputError
+from ..crs import analysis_layers
+from ..errors import InputError
 from .problem import _points
 
 log = logging.getLogger("mzgeo")
+
 
 def candidate_sites(
     layer: Any,
@@ -59,12 +64,13 @@ def candidate_sites(
         Index ``C00001``, ``C00002``… (never colliding with facility indexes, name
         ``candidate``); columns ``name``, ``source`` (``"村社区中心"`` / ``"规则网格"``),
         ``village`` (index value of the village, villages only), ``geometry`` (points);
-        the CRS of the inputs, which must be metric.
+        the analysis CRS of the inputs (geographic or mixed inputs are projected, see
+        :func:`mzgeo.crs.analysis_layers`).
 
     Raises
     ------
     CRSError
-        Inputs in a geographic CRS, or in different CRSs.
+        A layer without a CRS.
     InputError
         Unknown ``how``, missing ``spacing_m``, too many grid points.
 
@@ -92,22 +98,18 @@ def candidate_sites(
             return np.asarray(obj.values, dtype=object), obj.crs
         return np.asarray([obj], dtype=object), None
 
-    crs = None
-    for what, obj in (("layer", layer), ("existing", existing), ("exclude", exclude)):
-        _, c = as_geoms(obj)
-        if c is None:
-            if isinstance(obj, (gpd.GeoDataFrame, gpd.GeoSeries)):
-                msg = f"{what} 没有坐标参考系（CRS）；请先用 set_crs 标注"
-                raise CRSError(msg)
-            continue
-        if not c.is_projected:
-            msg = f"{what} 是地理坐标系 {c}；生成候选点需要米制投影坐标系（湖州用 EPSG:4549），请先 to_crs"
-            raise CRSError(msg)
-        if crs is None:
-            crs = c
-        elif c != crs:
-            msg = f"{what} 的坐标参考系与其它图层不一致（{c} ≠ {crs}）；请先用 to_crs 统一"
-            raise CRSError(msg)
+    # the one CRS policy (mzgeo.crs.analysis_layers): geographic or mixed input is projected
+    frames = {"候选范围图层 layer": layer, "现有设施 existing": existing, "排除区 exclude": exclude}
+    frames = {k: gpd.GeoDataFrame(geometry=gpd.GeoSeries(v.values, index=v.index, crs=v.crs))
+              if isinstance(v, gpd.GeoSeries) else v
+              for k, v in frames.items() if isinstance(v, (gpd.GeoDataFrame, gpd.GeoSeries))}
+    crs, frames = analysis_layers(frames)
+    if isinstance(layer, (gpd.GeoDataFrame, gpd.GeoSeries)):
+        layer = frames["候选范围图层 layer"]
+    if isinstance(existing, (gpd.GeoDataFrame, gpd.GeoSeries)):
+        existing = frames["现有设施 existing"]
+    if isinstance(exclude, (gpd.GeoDataFrame, gpd.GeoSeries)):
+        exclude = frames["排除区 exclude"]
     geoms_in, _ = as_geoms(layer)
     if how == "villages":
         pts = _points(geoms_in) if len(geoms_in) else np.zeros(0, dtype=object)
@@ -159,4 +161,3 @@ def candidate_sites(
     out["name"] = names
     log.info("生成候选点 %d 个（%s）", len(out), "村社区中心" if how == "villages" else f"网格 {spacing_m:g} 米")
     return gpd.GeoDataFrame(out, geometry="geometry", crs=crs)
-

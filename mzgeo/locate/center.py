@@ -1,4 +1,7 @@
-"""The p-center model.
+"""The p-center model :class:`PCenter`: ``p`` new sites minimising the worst travel time.
+
+Solved as a sequence of set-cover feasibility probes over the distinct travel times
+(bisection), capacitated when the sites have capacities.
 """
 
 
@@ -38,6 +41,7 @@ from .problem import (
 
 log = logging.getLogger("mzgeo")
 
+
 class PCenter(LocationModel):
     r"""p-center: ``p`` new sites minimising the worst travel time to the nearest open site.
 
@@ -58,6 +62,14 @@ class PCenter(LocationModel):
     Demand no site reaches is listed in :attr:`infeasible`. With capacities, a probe is
     feasible when the demand can be assigned within :math:`r` without exceeding capacity.
     The objective is the worst travel time (minutes).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> cost = np.array([[2.0, 9.0], [4.0, 3.0], [np.inf, 6.0]])  # minutes, demand × candidates
+    >>> m = PCenter.from_cost_matrix(cost, [100, 50, 80], p=1).solve()
+    >>> m.new_sites, m.objective  # worst minutes
+    ([1], 9.0)
     """
 
     key = "pcenter"
@@ -228,5 +240,3 @@ class PCenter(LocationModel):
                          infeasible_rows=infeasible_rows,
                          info={"bisection_probes": probes, "radius_candidates": int(len(values)),
                                "lower_bound_minutes": lower})
-
-

@@ -1,4 +1,8 @@
-"""Coverage models: LSCP, MCLP and capacitated MCLP.
+"""Coverage models: :class:`LSCP`, :class:`MCLP` and :class:`CapacitatedMCLP`.
+
+The MCLP warm start (greedy, swaps, LP rounding for large models, iterated local search) and
+its branch and bound after Lagrangian fixing live here with their tuning constants
+(``_LP_ROUNDING_MIN_ROWS``...).
 """
 
 
@@ -50,6 +54,7 @@ from .problem import (
 
 log = logging.getLogger("mzgeo")
 
+
 # ============================================================================================
 # the models
 # ============================================================================================
@@ -74,6 +79,14 @@ class LSCP(LocationModel):
     :class:`~mzgeo.InfeasibleError` listing the demand that cannot be served.
 
     The objective is the number of new sites.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> cost = np.array([[2.0, 9.0], [4.0, 3.0], [np.inf, 6.0]])  # minutes, demand × candidates
+    >>> m = LSCP.from_cost_matrix(cost, [100, 50, 80], minutes=8).solve()
+    >>> m.new_sites, m.objective, m.status
+    ([0, 1], 2.0, 'Optimal')
     """
 
     key = "lscp"
@@ -193,6 +206,14 @@ class MCLP(LocationModel):
     HiGHS sees. With a capacity the model becomes :class:`CapacitatedMCLP`'s.
 
     The objective is the covered weight (existing coverage included), as in PySAL spopt.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> cost = np.array([[2.0, 9.0], [4.0, 3.0], [np.inf, 6.0]])  # minutes, demand × candidates
+    >>> m = MCLP.from_cost_matrix(cost, [100, 50, 80], minutes=5, p=1).solve()
+    >>> m.new_sites, m.objective
+    ([0], 150.0)
     """
 
     key = "mclp"
@@ -476,6 +497,14 @@ class CapacitatedMCLP(MCLP):
     same reachable set are merged (valid for split assignment). Covered demand never
     exceeds any site's capacity: ``facility_summary.load ≤ capacity``. PySAL spopt has no
     capacitated MCLP.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> cost = np.array([[2.0, 9.0], [4.0, 3.0], [np.inf, 6.0]])  # minutes, demand × candidates
+    >>> m = CapacitatedMCLP.from_cost_matrix(cost, [100, 50, 80], minutes=8, p=1, capacity=[120, 120]).solve()
+    >>> m.new_sites, m.objective
+    ([0], 120.0)
     """
 
     key = "cmclp"
@@ -492,5 +521,3 @@ class CapacitatedMCLP(MCLP):
             msg = "CapacitatedMCLP 需要设施容量（capacity / capacity_col）"
             raise InputError(msg)
         super().__init__(problem, **params)
-
-

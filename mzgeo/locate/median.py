@@ -1,4 +1,7 @@
-"""The p-median model.
+"""The p-median model :class:`PMedian`: ``p`` new sites minimising total weighted travel time.
+
+Uncapacitated and capacitated variants, the greedy warm start and the marginal-gain order of
+the chosen sites.
 """
 
 
@@ -40,6 +43,7 @@ from .problem import (
 
 log = logging.getLogger("mzgeo")
 
+
 class PMedian(LocationModel):
     r"""p-median: ``p`` new sites minimising the total weighted travel time.
 
@@ -62,6 +66,14 @@ class PMedian(LocationModel):
 
     The objective is the total weighted travel time (weight × minutes), as in spopt;
     ``params["mean_minutes"]`` is the weighted mean.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> cost = np.array([[2.0, 9.0], [4.0, 3.0], [np.inf, 6.0]])  # minutes, demand × candidates
+    >>> m = PMedian.from_cost_matrix(cost, [100, 50, 80], p=1).solve()
+    >>> m.new_sites, m.objective  # weighted minutes
+    ([1], 1530.0)
     """
 
     key = "pmedian"
@@ -277,7 +289,3 @@ def _median_order(prob: _Problem, pw: Pairs, rows: np.ndarray, open_mask: np.nda
     curve_df["mean_minutes"] = mean_t
     gains = np.asarray(saved)
     return order, gains, curve_df
-
-
-
-

@@ -1,4 +1,12 @@
-"""Location problem data: cost pairs, demand weights, site labels, the shared coverage pieces.
+"""Location problem data: cost pairs, demand weights, site labels, and the shared coverage pieces.
+
+A location model works on positions only: demand rows ``0..n-1`` and sites ``0..m-1``
+(existing facilities first, then candidates), with the reachable (row, site, minutes) pairs in a
+:class:`~mzgeo.locate._highs.Pairs`. This module turns cost inputs (``ODMatrix``, long table,
+sparse or dense matrix) and layers (:func:`_layers_problem`: the one CRS policy
+:func:`mzgeo.crs.analysis_layers`, the shared :func:`mzgeo.analysis.result.check_frame`) into
+that :class:`_Problem`, and holds the pieces every model shares (solve context, solution
+container, coverage setup and greedy order, parameter checks).
 """
 
 
@@ -31,6 +39,7 @@ from ._highs import (
 )
 
 log = logging.getLogger("mzgeo")
+
 
 #: ``site_kind`` value of an existing (required) facility.
 SITE_EXISTING = "现有"
@@ -86,7 +95,7 @@ class _Problem:
 
 
 def _as_table(cost: Any) -> Any:
-    """An ``ODMatrix``-like object → its long-form table; anything else unchanged."""
+    """Return the long-form table of an ``ODMatrix``-like object; anything else unchanged."""
     if isinstance(cost, (pd.DataFrame, np.ndarray)) or sp.issparse(cost):
         return cost
     table = getattr(cost, "table", None)
@@ -332,7 +341,6 @@ class _Solution:
     info: dict = field(default_factory=dict)
 
 
-
 def _pair_minutes(pairs: Pairs, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Travel time of given (row, col) pairs (inf when the pair is absent)."""
     key = pairs.row * pairs.n_cols + pairs.col
@@ -353,14 +361,6 @@ def _points(geom: Any) -> np.ndarray:
     out = arr.copy()
     if (~is_point).any():
         out[~is_point] = shapely.point_on_surface(arr[~is_point])
-    return out
-
-
-def _gpkg_safe(gdf: Any) -> Any:
-    out = gdf.copy()
-    for col in out.columns:
-        if col != out.geometry.name and out[col].dtype == object:
-            out[col] = out[col].astype("string")
     return out
 
 
@@ -480,7 +480,7 @@ def _check_minutes(minutes: Any, required: bool = True) -> float | None:
 
 
 def _outcome_or_fallback(out: HighsOutcome, fallback: np.ndarray | None, what: str) -> np.ndarray:
-    """The HiGHS solution vector, or the heuristic one when HiGHS has none."""
+    """Return the HiGHS solution vector, or the heuristic one when HiGHS has none."""
     if out.x is not None:
         return out.x
     if fallback is not None:
@@ -494,7 +494,6 @@ def _rel_gap(objective: float, bound: float) -> float:
         return INF
     g = abs(bound - objective) / max(abs(objective), 1e-9)
     return 0.0 if g < 1e-9 else g  # below HiGHS's own tolerances
-
 
 
 # ============================================================================================
@@ -632,4 +631,3 @@ def _layers_problem(
             ]
     prob.build_time_s = time.perf_counter() - t0
     return prob
-

@@ -20,6 +20,7 @@ from .median import PMedian
 
 log = logging.getLogger("mzgeo")
 
+
 #: Model key → class.
 MODELS: dict[str, type[LocationModel]] = {
     "lscp": LSCP,
@@ -147,5 +148,3 @@ def allocate(
                         existing_cost=existing_cost, weight_col=weight_col, capacity_col=capacity_col,
                         name_col=name_col, speed_mps=speed_mps, **params)
     return mdl.solve(time_limit_s=time_limit_s, mip_gap=mip_gap, curve=curve, highs_options=highs_options)
-
-
