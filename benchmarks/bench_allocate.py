@@ -83,7 +83,7 @@ def covered_weight(long: pd.DataFrame, w: np.ndarray, sites: np.ndarray) -> floa
 
 
 def run_mzgeo(w, long, m, p, limit):
-    from mzgeo.locate._allocate import MCLP
+    from mzgeo.locate import MCLP
 
     t0 = time.perf_counter()
     mod = MCLP.from_cost_matrix(long, pd.Series(w), minutes=RADIUS_MIN, p=p, candidate_labels=range(m))
@@ -183,7 +183,7 @@ def demo_timing():
     try:
         from mzgeo import settings
         from mzgeo.demo import load_demo
-        from mzgeo.locate._allocate import allocate, candidate_sites
+        from mzgeo.locate import allocate, candidate_sites
         from mzgeo.network import Network
     except Exception as exc:  # pragma: no cover - depends on the other modules
         print(f"\n=== Huzhou demo: skipped ({type(exc).__name__}: {exc})")
@@ -199,19 +199,19 @@ def demo_timing():
         t_net = time.perf_counter() - t1
         t2 = time.perf_counter()
         cand_day = candidate_sites(demo.villages, how="villages", existing=demo.daycare)
-        res_day = allocate(demo.villages, cand_day, "mclp", network=walk, minutes=settings.daycare_minutes_rural,
-                           p=20, existing=demo.daycare, weight="elderly")
+        res_day = allocate(demo.villages, cand_day, model="mclp", network=walk, minutes=settings.daycare_minutes_rural,
+                           p=20, existing=demo.daycare, weight_col="elderly")
         t_day = time.perf_counter() - t2
         t3 = time.perf_counter()
         cand_sh = candidate_sites(demo.villages, how="villages", existing=demo.shelters)
-        res_sh = allocate(demo.villages, cand_sh, "mclp", network=walk, minutes=settings.shelter_minutes, p=30,
-                          existing=demo.shelters, weight="population")
+        res_sh = allocate(demo.villages, cand_sh, model="mclp", network=walk, minutes=settings.shelter_minutes, p=30,
+                          existing=demo.shelters, weight_col="population")
         t_sh = time.perf_counter() - t3
     total = time.perf_counter() - t0
     print(f"    load demo {t_load:.2f} s; walking network {t_net:.2f} s; day-care MCLP (p=20, "
           f"{len(cand_day)} candidates) {t_day:.2f} s; shelters MCLP (p=30, {len(cand_sh)} candidates) {t_sh:.2f} s")
-    print(f"    {res_day.headline('照料中心')}")
-    print(f"    {res_sh.headline('避灾安置场所')}")
+    print(f"    {res_day.summary('照料中心')}")
+    print(f"    {res_sh.summary('避灾安置场所')}")
     print(f"    whole recommendation: {total:.2f} s (target < 10 s): {'met' if total < 10 else 'NOT met'}")
 
 

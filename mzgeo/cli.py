@@ -560,8 +560,8 @@ def _cmd_burial(args: argparse.Namespace) -> int:
 def _cmd_allocate(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from .locate._allocate import allocate as _allocate
-    from .locate._allocate import candidate_sites
+    from .locate import allocate as _allocate
+    from .locate import candidate_sites
 
     enc = args.encoding
     dem = _read(args.demand, "villages", enc)
@@ -580,9 +580,9 @@ def _cmd_allocate(args: argparse.Namespace) -> int:
     with _step(f"求解选址模型（{args.model}）"):
         res = _allocate(dem, cand, model=args.model, network=net, cost=cost_df, minutes=args.minutes, p=args.p,
                         existing=ex, capacity_col=args.capacity_col,
-                        weight=None if args.weight.lower() == "none" else args.weight,
+                        weight_col=None if args.weight.lower() == "none" else args.weight,
                         time_limit_s=args.time_limit, **extra)
-    _echo(res.headline())
+    _echo(res.headline)
     _print_table(res.selected)
     _write(res, args.out, args.gpkg)
     return 0

@@ -127,7 +127,7 @@ def run_demo(
     from .boundary import api as boundary
     from .demo import demo_path, load_demo
     from .io.read import validate
-    from .locate._allocate import allocate, candidate_sites
+    from .locate import allocate, candidate_sites
     from .maps import api as maps
     from .network.core import Network
 
@@ -228,11 +228,11 @@ def run_demo(
             cand_day = candidate_sites(demo.villages, existing=demo.daycare, how="villages")
             alloc_day = allocate(demo.villages, cand_day, model="mclp", network=walk,
                                  minutes=settings.daycare_minutes_rural, p=20, existing=demo.daycare,
-                                 weight="elderly")
+                                 weight_col="elderly")
             cand_sh = candidate_sites(demo.villages, existing=demo.shelters, how="villages")
             alloc_sh = allocate(demo.villages, cand_sh, model="mclp", network=walk,
                                 minutes=settings.shelter_minutes, p=30, existing=demo.shelters,
-                                weight="population")
+                                weight_col="population")
             # beds: the bed gap of the counties under 37.5, placed where the elderly can reach it
             county_gap = ratio.table[ratio.table["level"] == "区县"].set_index("code")["bed_gap"]
             cand_beds = candidate_sites(townships, how="villages", existing=demo.institutions, min_distance_m=2000)
@@ -240,16 +240,16 @@ def run_demo(
             cand_beds = cand_beds.drop(columns="index_right").rename(columns={"parent_code": "county_code"})
             inst = demo.institutions.assign(county_code=demo.institutions["unit_code"].str[:6])
             alloc_beds = allocate(demo.villages, cand_beds, model="beds", network=drive, minutes=15, existing=inst,
-                                  weight="elderly", unit_gap=county_gap, per_unit=True, unit_col="county_code",
+                                  weight_col="elderly", unit_gap=county_gap, per_unit=True, unit_col="county_code",
                                   max_add_existing=50, min_new_beds=60, p=5, time_limit_s=60)
             res["alloc_daycare"], res["alloc_shelters"], res["alloc_beds"] = alloc_day, alloc_sh, alloc_beds
             for result, stem in ((alloc_day, "新增照料中心选址"), (alloc_sh, "新增避灾安置场所选址"),
                                  (alloc_beds, "养老床位布局")):
                 _add(files, result.to_excel(tables_dir / f"{stem}.xlsx"))
                 _add(files, result.to_gpkg(tables_dir / f"{stem}.gpkg"))
-            H.append(alloc_day.headline("照料中心"))
-            H.append(alloc_sh.headline("避灾安置场所"))
-            H.append(alloc_beds.headline("养老床位"))
+            H.append(alloc_day.summary("照料中心"))
+            H.append(alloc_sh.summary("避灾安置场所"))
+            H.append(alloc_beds.summary("养老床位"))
 
         # --- boundary ------------------------------------------------------------------------
         with step("boundary", "界线联检：界线、界桩、穿越点、检查表"):

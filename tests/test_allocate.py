@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
-from mzgeo import InfeasibleError, InputError, NotSolvedError
-from mzgeo.locate._allocate import (
+from mzgeo import CRSError, InfeasibleError, InputError, NotSolvedError
+from mzgeo.locate import (
     LSCP,
     MCLP,
     SITE_EXISTING,
@@ -138,7 +138,7 @@ def test_bed_placement_known_optimum():
     fac = m.facility_summary
     assert (fac["load"] <= fac["beds_total"] * 25 + 1e-6).all()
     assert list(m.coverage_curve["demand_covered"]) == pytest.approx([250, 750, 800])
-    assert "22 张" in m.headline()
+    assert "22 张" in m.headline
 
 
 def test_bed_placement_per_unit_budget():
@@ -335,7 +335,7 @@ def test_time_limit_reports_best_solution_and_honest_gap():
     assert len(m.selected) == 15
     assert m.solve_time_s < 6
     assert m.params["status"] == "Time limit reached"
-    assert "时间限制" in m.headline()
+    assert "时间限制" in m.headline
 
 
 # --------------------------------------------------------------------------------------------
@@ -358,7 +358,7 @@ def test_results_before_solve_raise_not_solved():
         ({"model": "mclp", "minutes": 10, "p": -1}, "非负整数"),
         ({"model": "lscp"}, "minutes"),
         ({"model": "cmclp", "minutes": 10, "p": 1}, "capacity"),
-        ({"model": "mclp", "minutes": 10, "p": 1, "weight": "nope"}, "权重列"),
+        ({"model": "mclp", "minutes": 10, "p": 1, "weight_col": "nope"}, "权重列"),
     ],
 )
 def test_bad_parameters_raise_input_error(kwargs, match):
@@ -392,7 +392,7 @@ def test_allocate_layers_straight_line_excel_and_gpkg(tmp_path):
     demand, existing = _layers()
     cand = candidate_sites(demand, how="villages", existing=existing, min_distance_m=300)
     assert list(cand["village"]) == ["v2", "v3", "v4"] and cand.index[0] == "C00001"
-    res = allocate(demand, cand, "mclp", minutes=10, p=1, existing=existing, speed_mps=1.0)
+    res = allocate(demand, cand, model="mclp", minutes=10, p=1, existing=existing, speed_mps=1.0)
     # 10 min at 1 m/s = 600 m: v1 by the existing centre; the best new site is v2 itself (80)
     assert res.objective == pytest.approx(180)
     assert res.selected["name"].iloc[0] == "乙村"
@@ -419,7 +419,7 @@ def test_allocate_with_cost_table_mixing_existing_and_candidates():
     cand = pd.DataFrame({"capacity": [50.0, 200.0]}, index=["c1", "c2"])
     cost = table([("v1", "E1", 1), ("v2", "E1", 5), ("v2", "c1", 2), ("v3", "c1", 4), ("v3", "c2", 3),
                   ("v4", "c2", 8)])
-    res = allocate(demand, cand, "cmclp", cost=cost, minutes=6, p=1, existing=existing, capacity_col="capacity")
+    res = allocate(demand, cand, model="cmclp", cost=cost, minutes=6, p=1, existing=existing, capacity_col="capacity")
     fac = res.facility_summary.set_index("site")
     assert (fac["load"] <= fac["capacity"] + 1e-6).all()
     assert res.objective == pytest.approx(100 + 60)  # E1 full with v1 (cap 100); c2 takes v3
@@ -433,8 +433,35 @@ def test_candidate_sites_grid_excludes_zone_and_existing():
     grid = candidate_sites(area, how="grid", spacing_m=250, exclude=lake, existing=ex, min_distance_m=10)
     assert len(grid) == 16 - 4 - 1
     assert (grid["source"] == "规则网格").all()
-    with pytest.raises(Exception, match="投影"):
-        candidate_sites(area.to_crs(4490), how="grid", spacing_m=250)
+    with pytest.raises(CRSError, match="坐标系"):
+        candidate_sites(area.set_crs(None, allow_override=True), how="grid", spacing_m=250)
+
+
+def test_candidate_sites_project_geographic_input():
+    # the one CRS policy: lon/lat input is projected to the CGCS2000 zone (EPSG:4549 at 120°E)
+    area = gpd.GeoDataFrame(geometry=[box(500_000, 3_400_000, 501_000, 3_401_000)], crs=4549)
+    ref = candidate_sites(area, how="grid", spacing_m=250)
+    geo = candidate_sites(area.to_crs(4490), how="grid", spacing_m=250)
+    assert geo.crs.to_epsg() == 4549
+    assert len(geo) == len(ref) == 16
+    assert np.allclose(np.sort(geo.geometry.x), np.sort(ref.geometry.x), atol=0.01)
+
+
+def test_allocate_wgs84_layers_give_the_epsg4549_objective():
+    # the same villages placed near Huzhou (120.1°E): the lon/lat copy is projected back to EPSG:4549
+    demand, existing = _layers()
+    shift = {"xoff": 510_000, "yoff": 3_400_000}
+    demand = demand.set_geometry(demand.geometry.translate(**shift))
+    existing = existing.set_geometry(existing.geometry.translate(**shift))
+    cand = candidate_sites(demand, how="villages", existing=existing, min_distance_m=300)
+    kw = {"model": "mclp", "minutes": 10, "p": 1, "speed_mps": 1.0}
+    ref = allocate(demand, cand, existing=existing, **kw)
+    geo = allocate(demand.to_crs(4326), cand.to_crs(4326), existing=existing.to_crs(4326), **kw)
+    mixed = allocate(demand.to_crs(4326), cand, existing=existing, **kw)
+    assert ref.objective == pytest.approx(180)
+    assert geo.objective == pytest.approx(ref.objective) and mixed.objective == pytest.approx(ref.objective)
+    assert geo.new_sites == ref.new_sites
+    assert geo.selected.crs.to_epsg() == 4549
 
 
 def test_network_like_object_is_used_through_od():
@@ -450,7 +477,7 @@ def test_network_like_object_is_used_through_od():
             rows = [(o, k, 3.0) for o in d.index for k in f.index if str(o)[-1] == str(k)[-1]]
             return FakeOD(table(rows))
 
-    res = allocate(demand, cand, "lscp", network=FakeNet(), minutes=5, existing=existing)
+    res = allocate(demand, cand, model="lscp", network=FakeNet(), minutes=5, existing=existing)
     assert res.params["cost_source"] == "network"
     assert res.objective >= 1
 
@@ -459,7 +486,7 @@ def test_network_like_object_is_used_through_od():
 def test_lp_rounding_and_lagrangian_fixing_keep_the_optimum(seed, monkeypatch, spopt_solver):
     import pulp
 
-    alloc = sys.modules["mzgeo.locate._allocate"]  # the module (mzgeo.allocate is the function)
+    alloc = sys.modules["mzgeo.locate.cover"]  # the module holding the MCLP warm-start constants
 
     cost, w = _instance(seed, 300, 60)
     with warnings.catch_warnings():
@@ -507,7 +534,7 @@ def test_excel_of_every_model_has_chinese_headers(tmp_path):
             headers = [str(c.value) for c in wb[sheet][1]]
             untranslated = [h for h in headers if not any("\u4e00" <= ch <= "\u9fff" for ch in h)]
             assert not untranslated, (type(mdl).__name__, sheet, untranslated)
-        assert isinstance(mdl.headline(), str) and mdl.headline()
+        assert isinstance(mdl.headline, str) and mdl.headline
 
 
 # --------------------------------------------------------------------------------------------
@@ -575,4 +602,4 @@ def test_beds_stopped_by_the_clock_returns_a_feasible_plan_and_true_gap():
     assert mdl.objective >= mdl.params["covered_before"] - 1e-6
     assert mdl.bound <= (w * 30).sum() + 1e-6
     assert 0 <= mdl.gap < np.inf
-    assert "%" in mdl.headline()
+    assert "%" in mdl.headline

@@ -38,6 +38,7 @@ __all__ = [
 
 log = logging.getLogger("mzgeo")
 
+
 INF = float("inf")
 
 
@@ -86,11 +87,11 @@ class Pairs:
         return len(self.row)
 
     def subset(self, mask: np.ndarray) -> Pairs:
-        """The pairs where ``mask`` is true (same row/column numbering)."""
+        """Return the pairs where ``mask`` is true (same row/column numbering)."""
         return Pairs(self.n_rows, self.n_cols, self.row[mask], self.col[mask], self.minutes[mask])
 
     def within(self, minutes: float | None) -> Pairs:
-        """The pairs with travel time ≤ ``minutes`` (all pairs when ``None``)."""
+        """Return the pairs with travel time ≤ ``minutes`` (all pairs when ``None``)."""
         if minutes is None:
             return self
         return self.subset(self.minutes <= minutes + 1e-9)
@@ -333,7 +334,7 @@ def ils_max_cover(
     seed: int = 0,
     patience: int | None = None,
 ) -> np.ndarray:
-    """Iterated local search for maximal covering: perturb, re-optimise by swaps, keep the best.
+    """Improve a maximal-covering solution by iterated local search: perturb, swap, keep the best.
 
     Each iteration replaces 2–5 random sites of the current solution by random useful
     candidates and runs :func:`swap_max_cover`; the new solution becomes current when it is
@@ -487,7 +488,7 @@ _BANNER_SHOWN = False
 
 
 def new_highs() -> Any:
-    """A silent ``highspy.Highs`` object.
+    """Return a silent ``highspy.Highs`` object.
 
     HiGHS prints its banner to standard output when the first object of a process is
     created, before any option can be set; that first construction runs with file
