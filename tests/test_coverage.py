@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from mzgeo import CRSError, DataWarning, InputError
+from mzgeo import DataWarning, InputError
 from mzgeo.analysis.coverage import coverage, daycare_coverage
 
 pytestmark = pytest.mark.filterwarnings("error")
@@ -249,8 +249,9 @@ def test_inputs_checked(facilities, demand, cost, net):
         coverage(None, facilities, demand, 5, weight="elders", cost=cost)
     with pytest.raises(InputError, match="之一"):
         coverage(net, facilities, demand, 5, cost=cost)
-    with pytest.raises(CRSError, match="经纬度"):
-        coverage(None, facilities.to_crs(4326), demand.to_crs(4326), 5, cost=cost)
+    # geographic input is projected (the one CRS policy, mzgeo.crs.analysis_layers), not refused
+    ll = coverage(None, facilities.to_crs(4326), demand.to_crs(4326), 5, cost=cost)
+    assert ll.points["covered"].tolist() == coverage(None, facilities, demand, 5, cost=cost).points["covered"].tolist()
     with pytest.raises(InputError, match="索引有重复"):
         coverage(None, facilities, pd.concat([demand, demand]), 5, cost=cost)
     with pytest.raises(InputError, match="units"):

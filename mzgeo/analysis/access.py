@@ -37,6 +37,14 @@ from scipy import sparse
 
 from .. import settings
 from ..errors import InputError
+from ..io.checks import (
+    as_points,
+    check_crs,
+    check_frame,
+    concat_problems,
+    make_problems,
+    numeric_column,
+)
 from ..network.cost import cost_matrix, describe_source, pairs
 from ..report.excel import ACCESS_METHOD_SHORT
 from .admin import UnitTree, normalise_level
@@ -50,13 +58,7 @@ from .beds import (
 )
 from .result import (
     AnalysisResult,
-    as_points,
     attach_geometry,
-    check_crs,
-    check_frame,
-    concat_problems,
-    make_problems,
-    numeric_column,
     source_notes,
     warn_problems,
 )
@@ -463,7 +465,7 @@ def family_accessibility(
         raise InputError(msg)
     check_frame(supply, "供给设施图层", required=[supply_col], geometry=False)
     check_frame(demand, "需求点图层", required=[demand_col], geometry=False)
-    check_crs(("供给设施图层", supply), ("需求点图层", demand), ("行政区图层", units))
+    _, (supply, demand, units) = check_crs(("供给设施图层", supply), ("需求点图层", demand), ("行政区图层", units))
     sup = as_points(supply, "供给设施图层")
     dem = as_points(demand, "需求点图层")
     s_vals, p_s = numeric_column(sup, supply_col, "供给设施")
@@ -781,7 +783,7 @@ def compare_methods(
     t_max = float(settings.beds_access_minutes if minutes is None else minutes)
     check_frame(supply, "供给设施图层", required=[supply_col], geometry=False)
     check_frame(demand, "需求点图层", required=[demand_col], geometry=False)
-    check_crs(("供给设施图层", supply), ("需求点图层", demand), ("行政区图层", units))
+    _, (supply, demand, units) = check_crs(("供给设施图层", supply), ("需求点图层", demand), ("行政区图层", units))
     source = describe_source(network, cost)
     shared_cost = cost
     shared_nb = neighbor_cost

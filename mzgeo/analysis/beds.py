@@ -24,18 +24,20 @@ from scipy import sparse
 
 from .. import settings
 from ..errors import InputError
-from ..network.cost import cost_matrix, describe_source, pairs
-from .admin import AssignmentCache, UnitTree, normalise_level
-from .result import (
-    AnalysisResult,
+from ..io.checks import (
     as_points,
-    attach_geometry,
     check_crs,
     check_frame,
     concat_problems,
     located,
     make_problems,
     numeric_column,
+)
+from ..network.cost import cost_matrix, describe_source, pairs
+from .admin import AssignmentCache, UnitTree, normalise_level
+from .result import (
+    AnalysisResult,
+    attach_geometry,
     source_notes,
     warn_problems,
 )
@@ -265,7 +267,7 @@ def bed_ratio(
         raise InputError(msg)
     check_frame(institutions, "养老机构图层", required=[beds_col], geometry=False)
     check_frame(units, "行政区图层", required=["code", elderly_col], geometry=False)
-    check_crs(("养老机构图层", institutions), ("行政区图层", units))
+    _, (institutions, units) = check_crs(("养老机构图层", institutions), ("行政区图层", units))
     lv = normalise_level(level)
     tree = UnitTree(units)
     inst = as_points(institutions, "养老机构图层")
@@ -635,7 +637,7 @@ def accessibility(
         raise InputError(msg)
     check_frame(supply, "供给设施图层", required=[supply_col], geometry=False)
     check_frame(demand, "需求点图层", required=[demand_col], geometry=False)
-    check_crs(("供给设施图层", supply), ("需求点图层", demand), ("行政区图层", units))
+    _, (supply, demand, units) = check_crs(("供给设施图层", supply), ("需求点图层", demand), ("行政区图层", units))
     sup = as_points(supply, "供给设施图层")
     dem = as_points(demand, "需求点图层")
     p_loc: list[pd.DataFrame] = []

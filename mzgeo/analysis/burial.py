@@ -22,18 +22,20 @@ import pandas as pd
 
 from .. import settings
 from ..errors import InputError
-from ..layers import VALUE_ALIASES
-from ..network.cost import cost_matrix, describe_source, nearest, pairs, quiet_repeat
-from .admin import UNASSIGNED, UnitTree, norm_codes
-from .result import (
-    AnalysisResult,
+from ..io.checks import (
     as_points,
-    attach_geometry,
     check_crs,
     check_frame,
     concat_problems,
     located,
     make_problems,
+)
+from ..layers import VALUE_ALIASES
+from ..network.cost import cost_matrix, describe_source, nearest, pairs, quiet_repeat
+from .admin import UNASSIGNED, UnitTree, norm_codes
+from .result import (
+    AnalysisResult,
+    attach_geometry,
     source_notes,
     warn_problems,
 )
@@ -191,7 +193,7 @@ def cemetery_coverage(
     kinds = tuple(types) if types is not None else PUBLIC_CEMETERY_TYPES
     check_frame(cemeteries, "公墓图层", geometry=False)
     check_frame(units, "行政区图层", required=["code"], geometry=False)
-    check_crs(("公墓图层", cemeteries), ("行政区图层", units), ("需求点图层", demand))
+    _, (cemeteries, units, demand) = check_crs(("公墓图层", cemeteries), ("行政区图层", units), ("需求点图层", demand))
     tree = UnitTree(units)
     if level is not None:
         sel = tree.select(level)
@@ -570,7 +572,7 @@ def burial_zone_check(
     check_frame(points, "坟墓/点位图层", geometry=True)
     line_gdf, p_l = _collect_lines(lines, line_class_col, buf)
     zone_gdf, p_z = _collect_zones(zones, zone_type_col)
-    check_crs(("坟墓/点位图层", points), ("线状图层", line_gdf), ("区域图层", zone_gdf), ("行政区图层", units))
+    _, (points, line_gdf, zone_gdf, units) = check_crs(("坟墓/点位图层", points), ("线状图层", line_gdf), ("区域图层", zone_gdf), ("行政区图层", units))
     points, p_loc = located(points, "坟墓/点位")  # a point without a location cannot be checked
     pts_geom = points.geometry.to_numpy()
     n = len(points)

@@ -20,6 +20,17 @@ from scipy.spatial import cKDTree
 
 from .. import settings
 from ..errors import InputError
+from ..io.checks import (
+    as_points,
+    check_crs,
+    check_frame,
+    concat_problems,
+    located,
+    make_problems,
+    numeric_column,
+    parse_minutes,
+)
+from ..layers import parse_booleans
 from ..network.cost import describe_source, nearest, quiet_repeat
 from .admin import (
     UNASSIGNED,
@@ -31,17 +42,8 @@ from .admin import (
 )
 from .result import (
     AnalysisResult,
-    as_points,
     attach_geometry,
-    check_crs,
-    check_frame,
-    concat_problems,
-    located,
-    make_problems,
-    numeric_column,
-    parse_minutes,
     source_notes,
-    truthy,
     warn_problems,
 )
 
@@ -440,7 +442,7 @@ def coverage(
     thresholds = parse_minutes(minutes)
     check_frame(facilities, "设施图层", geometry=False)
     check_frame(demand, "需求点图层", geometry=False)
-    check_crs(("设施图层", facilities), ("需求点图层", demand), ("行政区图层", units))
+    _, (facilities, demand, units) = check_crs(("设施图层", facilities), ("需求点图层", demand), ("行政区图层", units))
     radius = float(
         cluster_radius_m if cluster_radius_m is not None
         else getattr(settings, "gap_cluster_radius_m", GAP_CLUSTER_RADIUS_M)
@@ -507,7 +509,14 @@ def coverage(
 # ============================================================================================
 # day-care centres
 # ============================================================================================
-_RURAL_WORDS = {"0", "false", "f", "no", "n", "否", "无", "农村", "乡村", "rural", "村"}
+def _yes(df: pd.DataFrame, col: str) -> pd.Series:
+    """A yes/no column as booleans (:func:`mzgeo.layers.parse_booleans`); missing or blank → False."""
+    if col not in df.columns:
+        return pd.Series(False, index=df.index)
+    values = df[col]
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return pd.to_numeric(values, errors="coerce").fillna(0).astype(bool)
+    return parse_booleans(values)[0].fillna(False).astype(bool)
 
 
 def _urban_flags(villages: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.DataFrame]:
@@ -520,9 +529,8 @@ def _urban_flags(villages: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.DataF
             num = pd.to_numeric(col, errors="coerce")
             flag = flag.where(num.isna(), num != 0)
         else:
-            text = col.astype("str").str.strip().str.lower()
-            flag = flag.mask(text.isin({"1", "true", "t", "yes", "y", "是", "城镇", "城市", "urban", "社区"}), True)
-            flag = flag.mask(text.isin(_RURAL_WORDS), False)
+            parsed, _ = parse_booleans(col, "urban")
+            flag = flag.mask(parsed.fillna(False).astype(bool), True).mask((~parsed).fillna(False).astype(bool), False)
         src = src.mask(flag.notna(), "urban")
     if "village_type" in villages.columns:
         vt = villages["village_type"].astype("str").str.strip()
@@ -800,7 +808,7 @@ def daycare_coverage(
     parse_minutes([mu, mr], "minutes_urban/minutes_rural")
     check_frame(daycare, "照料中心图层", geometry=False)
     check_frame(villages, "村社区图层", geometry=False)
-    check_crs(("照料中心图层", daycare), ("村社区图层", villages), ("行政区图层", units))
+    _, (daycare, villages, units) = check_crs(("照料中心图层", daycare), ("村社区图层", villages), ("行政区图层", units))
     dc = as_points(daycare, "照料中心图层")
     vill = as_points(villages, "村社区图层")
     p_loc: list[pd.DataFrame] = []
@@ -812,8 +820,8 @@ def daycare_coverage(
         weight = None
     dvals, p_w = _weights(vill, weight, "村社区")
     urban, _src, p_u = _urban_flags(vill)
-    meal = truthy(dc["has_meal"]) if "has_meal" in dc.columns else pd.Series(False, index=dc.index)
-    medical = truthy(dc["has_medical"]) if "has_medical" in dc.columns else pd.Series(False, index=dc.index)
+    meal = _yes(dc, "has_meal")
+    medical = _yes(dc, "has_medical")
     near = nearest(vill, dc, network=network, cost=cost)
     with quiet_repeat():
         near_meal = nearest(vill, dc, network=network, cost=cost, supply_mask=meal.to_numpy())

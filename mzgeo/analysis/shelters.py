@@ -20,20 +20,22 @@ import pandas as pd
 
 from .. import settings
 from ..errors import InputError, MzgeoError
-from ..layers import VALUE_ALIASES
-from ..locate._highs import new_highs
-from ..network.cost import cost_matrix, describe_source, nearest, nearest_from_pairs, pairs, quiet_repeat
-from .admin import UNASSIGNED, AssignmentCache, normalise_level
-from .result import (
-    AnalysisResult,
+from ..io.checks import (
     as_points,
-    attach_geometry,
     check_crs,
     check_frame,
     concat_problems,
     located,
     make_problems,
     numeric_column,
+)
+from ..layers import VALUE_ALIASES
+from ..locate._highs import new_highs
+from ..network.cost import cost_matrix, describe_source, nearest, nearest_from_pairs, pairs, quiet_repeat
+from .admin import UNASSIGNED, AssignmentCache, normalise_level
+from .result import (
+    AnalysisResult,
+    attach_geometry,
     source_notes,
     warn_problems,
 )
@@ -380,7 +382,7 @@ def shelter_adequacy(
     tmins = {str(k): float(v) for k, v in (tier_minutes or {}).items()}
     check_frame(shelters, "避灾安置场所图层", geometry=False)
     check_frame(demand, "需求点图层", required=[persons_col], geometry=False)
-    check_crs(("避灾安置场所图层", shelters), ("需求点图层", demand), ("行政区图层", units))
+    _, (shelters, demand, units) = check_crs(("避灾安置场所图层", shelters), ("需求点图层", demand), ("行政区图层", units))
     sh = as_points(shelters, "避灾安置场所图层")
     dem = as_points(demand, "需求点图层")
     p_loc: list[pd.DataFrame] = []
