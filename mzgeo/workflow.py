@@ -122,7 +122,8 @@ def run_demo(
     """
     from .analysis.beds import accessibility, bed_ratio, compare_with_ratio
     from .analysis.burial import burial_zone_check, cemetery_coverage
-    from .analysis.coverage import coverage, daycare_coverage
+    from .analysis.coverage import coverage
+    from .analysis.daycare import daycare_coverage
     from .analysis.shelters import shelter_adequacy
     from .boundary import api as boundary
     from .demo import demo_path, load_demo
@@ -172,7 +173,7 @@ def run_demo(
             by_county = shel_cov.by_unit(units_all, level="区县", minutes=settings.shelter_minutes)
             H.append(f"避灾安置场所（步行 {settings.shelter_minutes:g} 分钟）覆盖人口比例："
                      + "，".join(f"{r['name']} {_pct(r['share_covered'])}" for _, r in by_county.iterrows()))
-            s = shel.summary.iloc[0]
+            s = shel.summary().iloc[0]
             H.append(f"按 {share_to_shelter:.0%} 居民需转移安置测算：{s['persons']:,.0f} 人中，步行 "
                      f"{settings.shelter_minutes:g} 分钟内、不超容量可安置 {s['sheltered']:,.0f} 人"
                      f"（{_pct(s['share_sheltered'])}），缺口 {s['shortfall']:,.0f} 人；"
@@ -184,7 +185,7 @@ def run_demo(
             res["daycare"] = day
             _add(files, day.to_excel(tables_dir / "照料中心覆盖.xlsx"))
             _add(files, day.to_gpkg(tables_dir / "照料中心覆盖.gpkg"))
-            s = day.summary.iloc[0]
+            s = day.summary().iloc[0]
             H.append(f"照料中心：步行可达覆盖老年人口 {_pct(s['share_covered'])}；"
                      f"既无本村中心、步行范围内也无中心的村社区 {int(s['n_gaps'])} 个")
 

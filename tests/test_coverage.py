@@ -11,7 +11,8 @@ import pytest
 from shapely.geometry import Point, box
 
 from mzgeo import DataWarning, InputError
-from mzgeo.analysis.coverage import coverage, daycare_coverage
+from mzgeo.analysis.coverage import coverage
+from mzgeo.analysis.daycare import daycare_coverage
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -187,7 +188,7 @@ def test_curve(net, facilities, demand, units):
         exp = _expected_by_unit(t)
         for code in exp.index:
             assert cu.loc[(code, t), "share_covered"] == pytest.approx(exp.loc[code, "share_covered"])
-    pd.testing.assert_frame_equal(res.summary, c)
+    pd.testing.assert_frame_equal(res.summary(), c)
 
 
 def test_uncovered_clusters(net, facilities, demand):
@@ -222,9 +223,9 @@ def test_per_facility_load_and_capacity(net, facilities, demand):
 def test_weight_none_counts_points(facilities, demand, cost):
     res = coverage(None, facilities, demand, 10, weight=None, cost=cost)
     assert res.points["demand"].tolist() == [1.0] * 9
-    assert res.summary["demand_covered"].tolist() == [6]  # villages 0-5
+    assert res.summary()["demand_covered"].tolist() == [6]  # villages 0-5
     res2 = coverage(None, facilities, demand, 10, weight="population", cost=cost)
-    assert res2.summary["demand_total"].iloc[0] == 4 * sum(ELDERLY)
+    assert res2.summary()["demand_total"].iloc[0] == 4 * sum(ELDERLY)
 
 
 def test_absent_pairs_are_unreachable(facilities, demand, cost, units):
@@ -345,7 +346,7 @@ def test_daycare_coverage_by_hand(villages, centres):
     c = res.centres
     assert c["matched_village"].tolist() == [0, 3, 5]
     assert c["match_method"].tolist() == ["村社区名称", "村社区代码", "村社区名称"]
-    s = res.summary.iloc[0]
+    s = res.summary().iloc[0]
     assert s["n_villages"] == 6 and s["n_centres"] == 3 and s["n_meal"] == 2 and s["n_medical"] == 2
     assert s["n_without_own"] == 3 and s["n_gaps"] == 0
     assert s["n_covered_meal"] == 3 and s["n_covered_medical"] == 5

@@ -18,7 +18,8 @@ from shapely.geometry import LineString, Point, box
 from mzgeo import DataWarning
 from mzgeo.analysis.beds import accessibility, bed_ratio
 from mzgeo.analysis.burial import burial_zone_check, cemetery_coverage
-from mzgeo.analysis.coverage import coverage, daycare_coverage
+from mzgeo.analysis.coverage import coverage
+from mzgeo.analysis.daycare import daycare_coverage
 from mzgeo.analysis.shelters import shelter_adequacy
 from mzgeo.network import Network
 from mzgeo.report import label
@@ -107,7 +108,7 @@ def test_shelter_adequacy_lists_points_without_location(net, facilities, demand,
     with pytest.warns(DataWarning, match="没有坐标"):
         res = shelter_adequacy(net, facilities, demand, minutes=15)
     _listed(res, tmp_path, [("需求点", "空点村", "no_location"), ("避灾安置场所", "无位置设施", "no_location")])
-    assert res.summary.iloc[0]["persons"] == 40 + 160
+    assert res.summary().iloc[0]["persons"] == 40 + 160
 
 
 def test_daycare_coverage_lists_points_without_location(net, facilities, demand, units, tmp_path):

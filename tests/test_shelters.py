@@ -41,7 +41,7 @@ def test_known_optimum(small):
     # (100 x 2) and 20 of b (x 3): 50 + 40 + 200 + 60 = 350 person-minutes (a instead of b
     # to S2 would cost 410). c -> S1 takes 12 min, beyond the 10-minute limit.
     res = shelter_adequacy(None, sh, dem, minutes=10, cost=cost)
-    s = res.summary.iloc[0]
+    s = res.summary().iloc[0]
     assert s["persons"] == 230 and s["sheltered"] == 180 and s["shortfall"] == 50
     assert s["person_minutes"] == pytest.approx(350)
     a = res.assignments.set_index(["origin", "shelter"])["persons"].to_dict()
@@ -67,16 +67,16 @@ def test_area_per_person_and_limits(small):
     dem, sh, cost = small
     res = shelter_adequacy(None, sh, dem, minutes=10, area_per_person=2.0, cost=cost)
     assert res.shelters["capacity"].tolist() == [120, 45]  # floor(91 / 2)
-    assert res.summary.loc[0, "sheltered"] == 165
+    assert res.summary().loc[0, "sheltered"] == 165
     # 2-minute limit: only a -> S1 (2 min) and c -> S2 (1 min)
     res2 = shelter_adequacy(None, sh, dem, minutes=2, cost=cost)
     assert res2.points["sheltered"].tolist() == [100, 0, 50]
     assert res2.points["reachable_in_limit"].tolist() == [True, False, True]
-    assert res2.summary.loc[0, "persons_no_reach"] == 80
+    assert res2.summary().loc[0, "persons_no_reach"] == 80
     # a fifth of the residents to shelter: 20 + 16 + 10 = 46 persons, all fit
     res3 = shelter_adequacy(None, sh, dem, minutes=10, cost=cost, share_to_shelter=0.2)
     assert res3.points["persons"].tolist() == pytest.approx([20, 16, 10])
-    assert res3.summary.loc[0, "sheltered"] == pytest.approx(46)
+    assert res3.summary().loc[0, "sheltered"] == pytest.approx(46)
     assert res3.params["share_to_shelter"] == 0.2
     with pytest.raises(InputError, match="share_to_shelter"):
         shelter_adequacy(None, sh, dem, cost=cost, share_to_shelter=0)
@@ -134,10 +134,10 @@ def test_capacity_never_exceeded_random_layers():
     assert (res.shelters["assigned"] <= res.shelters["capacity"] + 1e-9).all()
     assert (res.points["sheltered"] <= res.points["persons"] + 1e-9).all()
     assert (res.assignments["minutes"] <= 15).all()
-    assert res.summary.loc[0, "sheltered"] == pytest.approx(res.assignments["persons"].sum())
+    assert res.summary().loc[0, "sheltered"] == pytest.approx(res.assignments["persons"].sum())
     total, _ = _reference(dem["population"].to_numpy(), sh["capacity"].to_numpy(),
                           [(a, b, 0) for a, b in zip(i[d[i, j] <= 15], j[d[i, j] <= 15], strict=True)])
-    assert res.summary.loc[0, "sheltered"] == pytest.approx(total)
+    assert res.summary().loc[0, "sheltered"] == pytest.approx(total)
 
 
 def test_tiers_table():
@@ -185,7 +185,7 @@ def test_by_unit_rollup_and_outputs(tmp_path, small):
     assert t.loc["T2", "n_below_min"] == 1
     for col in ("persons", "sheltered", "shortfall", "n_shelters", "capacity_total"):
         assert t.loc["C", col] == pytest.approx(t.loc[["T1", "T2"], col].sum())
-    assert t.loc["C", "sheltered"] == res.summary.loc[0, "sheltered"]
+    assert t.loc["C", "sheltered"] == res.summary().loc[0, "sheltered"]
     only = res.by_unit(level="乡镇街道")
     assert only["code"].tolist() == ["T1", "T2"]
     path = res.to_excel(tmp_path / "shelters.xlsx")
@@ -211,11 +211,11 @@ def test_on_toy_network():
                           geometry=gpd.points_from_xy([0, 3000], [0, 0]), crs=CRS)
     res = shelter_adequacy(net, sh, dem, minutes=8)
     # A reaches points 0-2 (0, 4, 8 min), B points 1-3 (8, 4, 0): 90 places for 120 people
-    assert res.summary.loc[0, "sheltered"] == 90
+    assert res.summary().loc[0, "sheltered"] == 90
     assert res.points["minutes"].tolist() == pytest.approx([0, 4, 4, 0])
     # fewest person-minutes: points 0 -> A and 3 -> B at 0 min, then 20 of point 1 -> A and
     # 10 of point 2 -> B at 4 min: 120 person-minutes
-    assert res.summary.loc[0, "person_minutes"] == pytest.approx(120)
+    assert res.summary().loc[0, "person_minutes"] == pytest.approx(120)
     total, cost = _reference([30] * 4, [50, 40], [(0, 0, 0), (1, 0, 4), (2, 0, 8), (1, 1, 8), (2, 1, 4), (3, 1, 0)])
     assert (total, cost) == (90, 120)
 
@@ -240,11 +240,11 @@ def test_capacity_above_area_flagged_and_optionally_capped(small):
     assert res.shelters["area_short"].tolist() == [True, False]
     assert res.shelters["area_capacity"].tolist() == [100, 60]
     assert res.shelters["capacity"].tolist() == [120, 60]  # declared capacity kept by default
-    assert res.summary.loc[0, "n_area_short"] == 1
+    assert res.summary().loc[0, "n_area_short"] == 1
     assert "面积不足" in res.tables()
     assert (res.problems["problem"] == "area_short").sum() == 1
     with pytest.warns(DataWarning):
         capped = shelter_adequacy(None, sh, dem, minutes=10, cost=cost, cap_by_area=True)
     assert capped.shelters["capacity"].tolist() == [100, 60]
     assert capped.shelters["capacity_source"].tolist() == ["按面积核减", "面积折算"]
-    assert capped.summary.loc[0, "sheltered"] == 160  # 100 + 60 places
+    assert capped.summary().loc[0, "sheltered"] == 160  # 100 + 60 places

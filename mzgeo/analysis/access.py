@@ -573,7 +573,8 @@ def family_accessibility(
     params["n_supply"] = len(sup)
     params["n_pairs_within"] = len(rows)
     lv = normalise_level(level)
-    result = AccessibilityResult(pts, sp, params, problems, source_notes(supply, demand), units=units, level=lv)
+    result = AccessibilityResult(params, problems, source_notes(supply, demand), units=units, level=lv,
+                                 points=pts, supply=sp)
     result.title = f"可达性（{FAMILY_METHODS[key]}）"
     if units is not None and "elderly" in units.columns and key in RATIO_METHODS and per_1000:
         from .beds import bed_ratio, compare_with_ratio
@@ -661,14 +662,21 @@ class MethodComparison(AnalysisResult):
 
     title = "可达性方法比较"
 
-    def __init__(self, results: dict[str, AccessibilityResult], table: pd.DataFrame, per_method: dict[str, Any],
-                 to_layer: Callable[[pd.DataFrame], Any], params: dict, problems: pd.DataFrame,
-                 notes: list[str]) -> None:
-        super().__init__(params, problems, notes)
-        self.results = results
-        self.table = table
-        self._per_method = per_method
-        self._to_layer = to_layer
+    @property
+    def headline(self) -> str:
+        """Methods compared and units whose target status changes with the method, in Chinese."""
+        names = "、".join(SHORT_NAMES[m] for m in self.methods)
+        return f"比较 {len(self.methods)} 种方法（{names}）：{len(self.status_changes)} 个单位的达标结论随方法改变"
+
+    def summary(self) -> pd.DataFrame:
+        """One row per method: ``method``, ``name``, ``value_col``, ``mean``, ``min``, ``max``."""
+        rows = []
+        for m in self.methods:
+            r = self.results[m]
+            v = pd.to_numeric(r.points[r.value_col], errors="coerce")
+            rows.append({"method": m, "name": SHORT_NAMES[m], "value_col": r.value_col, "mean": v.mean(),
+                         "min": v.min(), "max": v.max()})
+        return pd.DataFrame(rows, columns=["method", "name", "value_col", "mean", "min", "max"])
 
     @property
     def methods(self) -> list[str]:
@@ -899,5 +907,5 @@ def compare_methods(
         params.update({k: rp[k] for k in ("tau", "raam_cycles", "raam_final_step", "raam_converged")})
     problems = concat_problems([r.problems for r in results.values()]).drop_duplicates(
         subset=["problem", "layer", "item"], ignore_index=True)
-    return MethodComparison(results, frame, per_method, to_layer, params, problems,
-                            source_notes(supply, demand))
+    return MethodComparison(params, problems, source_notes(supply, demand), results=results, table=frame,
+                            _per_method=per_method, _to_layer=to_layer)

@@ -34,7 +34,7 @@ from ..io.checks import (
     numeric_column,
 )
 from ..network.cost import cost_matrix, describe_source, pairs
-from .admin import AssignmentCache, UnitTree, normalise_level
+from .admin import UnitTree, normalise_level
 from .result import (
     AnalysisResult,
     attach_geometry,
@@ -103,13 +103,17 @@ class BedRatioResult(AnalysisResult):
 
     title = "每千名老人床位数"
 
-    def __init__(self, table: pd.DataFrame, total: pd.DataFrame, institutions: Any, tree: UnitTree, params: dict,
-                 problems: pd.DataFrame, notes: list[str]) -> None:
-        super().__init__(params, problems, notes)
-        self.table = table
-        self.total = total
-        self.institutions = institutions
-        self._tree = tree
+    @property
+    def headline(self) -> str:
+        """Beds per 1,000 elderly over the whole area against the target, in one Chinese sentence."""
+        t = self.total.iloc[0]
+        ratio = "—" if pd.isna(t["beds_per_1000"]) else f"{t['beds_per_1000']:.1f}"
+        return (f"每千名老人床位 {ratio} 张（目标 {self.params['target_per_1000']:g}），"
+                f"{len(self.below_target)} 个单位未达标")
+
+    def summary(self) -> pd.DataFrame:
+        """The 合计 row: beds, nursing beds, elderly, beds per 1,000, gap."""
+        return self.total
 
     @property
     def unassigned(self) -> pd.DataFrame:
@@ -346,7 +350,8 @@ def bed_ratio(
         "n_institutions": len(inst),
         "n_units": int((~tree.nodes["synthetic"]).sum()),
     }
-    return BedRatioResult(table, total, inst_out, tree, params, problems, source_notes(institutions, units))
+    return BedRatioResult(params, problems, source_notes(institutions, units), table=table, total=total,
+                          institutions=inst_out, _tree=tree)
 
 
 # ============================================================================================
@@ -439,16 +444,23 @@ class AccessibilityResult(AnalysisResult):
 
     title = "床位可达性（两步移动搜索法）"
 
-    def __init__(self, points: Any, supply: Any, params: dict, problems: pd.DataFrame, notes: list[str],
-                 units: Any = None, level: str | None = None) -> None:
-        super().__init__(params, problems, notes)
-        self.points = points
-        self.supply = supply
-        self._units = units
-        self._level = level
-        self.comparison: pd.DataFrame | None = None
-        self.ratio: BedRatioResult | None = None
-        self._cache = AssignmentCache()
+    #: Per-unit comparison with the bed ratio (:func:`compare_with_ratio`), when units had elderly.
+    comparison: pd.DataFrame | None = None
+    #: The bed ratio of the same supply and units, when units had elderly.
+    ratio: BedRatioResult | None = None
+
+    @property
+    def headline(self) -> str:
+        """Demand-weighted mean accessibility, in one Chinese sentence."""
+        s = self.summary().iloc[0]
+        mean = "—" if pd.isna(s["mean"]) else f"{s['mean']:.3g}"
+        return f"{self.title}：需求点 {int(s['n_points'])} 个，平均 {self.value_col} = {mean}，无可达供给 {int(s['n_zero'])} 个"
+
+    def summary(self) -> pd.DataFrame:
+        """One row: ``n_points``, ``mean``, ``min``, ``median``, ``max`` of :attr:`value_col`, ``n_zero``."""
+        v = pd.to_numeric(self.points[self.value_col], errors="coerce")
+        return pd.DataFrame([{"value_col": self.value_col, "n_points": len(v), "mean": v.mean(), "min": v.min(),
+                              "median": v.median(), "max": v.max(), "n_zero": int((v.fillna(0) == 0).sum())}])
 
     @property
     def value_col(self) -> str:
@@ -704,7 +716,8 @@ def accessibility(
     params["n_supply"] = len(sup)
     params["n_pairs_within"] = int(matrix.nnz)
     lv = normalise_level(level)
-    result = AccessibilityResult(pts, sp, params, problems, source_notes(supply, demand), units=units, level=lv)
+    result = AccessibilityResult(params, problems, source_notes(supply, demand), units=units, level=lv,
+                                 points=pts, supply=sp)
     if units is not None and "elderly" in units.columns:
         ratio = bed_ratio(sup, units, target_per_1000, beds_col=supply_col)
         result.ratio = ratio

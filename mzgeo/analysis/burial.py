@@ -94,13 +94,18 @@ class CemeteryResult(AnalysisResult):
 
     title = "公益性公墓/骨灰堂覆盖"
 
-    def __init__(self, townships: pd.DataFrame, cemeteries: Any, points: Any, tree: UnitTree, params: dict,
-                 problems: pd.DataFrame, notes: list[str]) -> None:
-        super().__init__(params, problems, notes)
-        self.townships = townships
-        self.cemeteries = cemeteries
-        self.points = points
-        self._tree = tree
+    @property
+    def headline(self) -> str:
+        """Townships without a public cemetery and not within reach of one, in one Chinese sentence."""
+        return (f"{len(self.townships)} 个乡镇街道中 {len(self.unserved)} 个既无公益性公墓（骨灰堂）"
+                f"也未全部在 {self.params['minutes']:g} 分钟内可达")
+
+    def summary(self) -> pd.DataFrame:
+        """One row: ``n_townships``, ``n_unserved``, ``n_cemeteries``, ``demand_total``, ``demand_covered``."""
+        t = self.townships
+        return pd.DataFrame([{"n_townships": len(t), "n_unserved": len(self.unserved),
+                              "n_cemeteries": len(self.cemeteries), "demand_total": float(t["demand_total"].sum()),
+                              "demand_covered": float(t["demand_covered"].sum())}])
 
     @property
     def unserved(self) -> pd.DataFrame:
@@ -336,7 +341,8 @@ def cemetery_coverage(
         "n_cemeteries": len(cem),
         "n_public": int(public.sum()),
     }
-    return CemeteryResult(townships, cem_out, pts, tree, params, problems, source_notes(cemeteries, units))
+    return CemeteryResult(params, problems, source_notes(cemeteries, units), townships=townships, cemeteries=cem_out,
+                          points=pts, _tree=tree)
 
 
 # ============================================================================================
@@ -373,16 +379,17 @@ class BurialCheckResult(AnalysisResult):
 
     title = "三沿五区坟墓整治台账"
 
-    def __init__(self, violations: pd.DataFrame, points: Any, by_village: pd.DataFrame, ledger: pd.DataFrame,
-                 rules_applied: pd.DataFrame, zones_layer: Any, params: dict, problems: pd.DataFrame,
-                 notes: list[str]) -> None:
-        super().__init__(params, problems, notes)
-        self.violations = violations
-        self.points = points
-        self.by_village = by_village
-        self.ledger = ledger
-        self.rules_applied = rules_applied
-        self._zones_layer = zones_layer
+    @property
+    def headline(self) -> str:
+        """Points in no-burial zones, in one Chinese sentence."""
+        s = self.summary().iloc[0]
+        return f"{int(s['n_points'])} 个点位中 {int(s['n_violating'])} 个位于禁葬区域（三沿五区），涉及 {int(s['n_villages'])} 个村"
+
+    def summary(self) -> pd.DataFrame:
+        """One row: ``n_points``, ``n_violating``, ``n_villages`` (villages with a violating point)."""
+        n_vill = int((self.by_village["n_violating"] > 0).sum()) if "n_violating" in self.by_village else 0
+        return pd.DataFrame([{"n_points": len(self.points), "n_violating": int(self.points["violates"].sum()),
+                              "n_villages": n_vill}])
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Sheets: 整治台账, 分村统计, 违规明细, 检查规则."""
@@ -717,6 +724,6 @@ def burial_zone_check(
         "n_zones": 0 if zone_gdf is None else len(zone_gdf),
     }
     logger.info("三沿五区检查：%d 个点中 %d 个位于禁葬区域", n, int(pts["violates"].sum()))
-    return BurialCheckResult(viol, pts, by_village, ledger, rules_df, zones_layer, params, problems,
-                             source_notes(points))
+    return BurialCheckResult(params, problems, source_notes(points), violations=viol, points=pts,
+                             by_village=by_village, ledger=ledger, rules_applied=rules_df, _zones_layer=zones_layer)
 

@@ -14,9 +14,11 @@ here for one more step (``from mzgeo.analysis.result import check_frame``).
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 import warnings
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -60,27 +62,70 @@ def warn_problems(problems: pd.DataFrame, stacklevel: int = 3) -> None:
 
 # --- output ---------------------------------------------------------------------------------
 class AnalysisResult:
-    """Base of the analysis results: parameters, problems, Excel and GeoPackage output.
+    """Base of the analysis results: the one result contract of mzgeo.
 
-    Subclasses set :attr:`title` and implement :meth:`tables` and :meth:`layers`.
+    Every result has :attr:`params` (what was applied), :attr:`problems` (columns
+    :data:`PROBLEM_COLUMNS`), :meth:`to_excel` and :meth:`to_gpkg` (each returns the
+    :class:`~pathlib.Path` written), a Chinese :attr:`headline`, :meth:`summary` (the key
+    figures as a table) and ``_repr_html_`` (a small table in notebooks). Subclasses set
+    :attr:`title` and implement :meth:`tables`, :meth:`layers`, :attr:`headline` and
+    :meth:`summary`; their data are passed to this ``__init__`` by keyword and become
+    attributes (``CoverageResult(params, problems, notes, points=pts, ...)``).
+
+    Parameters
+    ----------
+    params : dict
+        Parameters and rules applied (written on the 参数 sheet).
+    problems : pandas.DataFrame, optional
+        Data problems found (columns :data:`PROBLEM_COLUMNS`).
+    notes : list of str, optional
+        Extra lines of the 参数 sheet; a :class:`SourceNotes` also names the input files,
+        which the writers refuse to overwrite.
+    units : GeoDataFrame or DataFrame, optional
+        Administrative units of the per-unit tables (``by_unit``).
+    level : str, optional
+        Default level of the per-unit tables.
+    **data
+        The result's own frames, set as attributes of the same names.
 
     Attributes
     ----------
     params : dict
-        Parameters and rules applied (written on the 参数 sheet).
+        Parameters and rules applied.
     problems : pandas.DataFrame
-        Data problems found (columns :data:`PROBLEM_COLUMNS`); empty when none.
+        Data problems found; empty (same columns) when none.
+    sources : frozenset of str
+        Files the inputs were read from (:func:`mzgeo._files.path_key`); never overwritten.
     """
 
     title: str = "mzgeo 分析结果"
 
-    def __init__(self, params: dict, problems: pd.DataFrame | None = None, notes: list[str] | None = None) -> None:
+    def __init__(self, params: dict, problems: pd.DataFrame | None = None, notes: list[str] | None = None, *,
+                 units: Any = None, level: str | None = None, **data: Any) -> None:
         self.params = dict(params)
         self.problems = concat_problems([problems])
         self._notes = list(notes or [])
-        #: Files the inputs were read from (:func:`mzgeo._files.path_key`); never overwritten.
         self.sources: frozenset[str] = frozenset(getattr(notes, "paths", ()))
+        self._units = units
+        self._level = level
+        for name, value in data.items():
+            setattr(self, name, value)
 
+    @property
+    def _cache(self) -> Any:
+        """Unit assignments of the points, computed once per units layer (:class:`~mzgeo.analysis.admin.AssignmentCache`)."""
+        cache = self.__dict__.get("_assignment_cache")
+        if cache is None:
+            from .admin import AssignmentCache
+
+            cache = self.__dict__["_assignment_cache"] = AssignmentCache()
+        return cache
+
+    @_cache.setter
+    def _cache(self, cache: Any) -> None:
+        self.__dict__["_assignment_cache"] = cache
+
+    # ------------------------------------------------------------------ what subclasses give
     def tables(self) -> dict[str, pd.DataFrame]:  # pragma: no cover - abstract
         """Tables for Excel: sheet name (Chinese) → frame with English columns."""
         raise NotImplementedError
@@ -89,7 +134,17 @@ class AnalysisResult:
         """Spatial layers for GeoPackage: layer name → GeoDataFrame."""
         raise NotImplementedError
 
-    def to_excel(self, path: str | os.PathLike, *, title: str | None = None) -> str:
+    @property
+    def headline(self) -> str:  # pragma: no cover - abstract
+        """The result in one Chinese sentence (key figure and rule), for notebooks and logs."""
+        raise NotImplementedError
+
+    def summary(self) -> pd.DataFrame:  # pragma: no cover - abstract
+        """The key figures as a small table (one row, or one row per threshold or method)."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ writers
+    def to_excel(self, path: str | os.PathLike, *, title: str | None = None) -> Path:
         """Write every table to one workbook: Chinese headers, 参数 sheet, 数据问题 sheet.
 
         Parameters
@@ -101,7 +156,7 @@ class AnalysisResult:
 
         Returns
         -------
-        str
+        pathlib.Path
             The path written.
 
         Raises
@@ -114,10 +169,10 @@ class AnalysisResult:
         sheets = dict(self.tables())
         if len(self.problems):
             sheets["数据问题"] = self.problems
-        return write_excel(path, sheets, self.params, title=title or self.title, notes=self._notes or None,
-                           sources=self.sources)
+        return Path(write_excel(path, sheets, self.params, title=title or self.title, notes=self._notes or None,
+                                sources=self.sources))
 
-    def to_gpkg(self, path: str | os.PathLike) -> str:
+    def to_gpkg(self, path: str | os.PathLike) -> Path:
         """Write the spatial layers to one GeoPackage (atomically; readable in QGIS/ArcGIS).
 
         Parameters
@@ -127,14 +182,23 @@ class AnalysisResult:
 
         Returns
         -------
-        str
-            The path written.
+        pathlib.Path
+            The path written (:func:`mzgeo.io.write_gpkg`).
         """
         return write_gpkg(path, self.layers(), sources=self.sources)
 
+    # ------------------------------------------------------------------ display
     def __repr__(self) -> str:
         shapes = ", ".join(f"{k}: {len(v)} 行" for k, v in self.tables().items())
         return f"<{type(self).__name__} {self.title} ({shapes})>"
+
+    def _repr_html_(self) -> str:
+        """Headline, key figures and the count of data problems, as HTML for notebooks (text escaped)."""
+        table = self.summary().head(12).to_html(index=False, border=0, na_rep="", float_format=lambda v: f"{v:,.4g}")
+        n = len(self.problems)
+        note = f"数据问题 {n} 条（见 .problems）" if n else "无数据问题"
+        return (f"<div><b>{html.escape(self.title)}</b>：{html.escape(self.headline)}<br>{table}"
+                f"<small>{html.escape(note)}</small></div>")
 
 
 def attach_geometry(df: pd.DataFrame, src: Any) -> Any:

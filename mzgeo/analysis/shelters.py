@@ -32,7 +32,7 @@ from ..io.checks import (
 from ..layers import VALUE_ALIASES
 from ..locate._highs import new_highs
 from ..network.cost import cost_matrix, describe_source, nearest, nearest_from_pairs, pairs, quiet_repeat
-from .admin import UNASSIGNED, AssignmentCache, normalise_level
+from .admin import UNASSIGNED, normalise_level
 from .result import (
     AnalysisResult,
     attach_geometry,
@@ -176,18 +176,17 @@ class ShelterResult(AnalysisResult):
 
     title = "避灾安置场所容量与可达性"
 
-    def __init__(self, points: Any, shelters: Any, assignments: pd.DataFrame, tiers: pd.DataFrame,
-                 summary: pd.DataFrame, params: dict, problems: pd.DataFrame, notes: list[str],
-                 units: Any = None, level: str | None = None) -> None:
-        super().__init__(params, problems, notes)
-        self.points = points
-        self.shelters = shelters
-        self.assignments = assignments
-        self.tiers = tiers
-        self.summary = summary
-        self._units = units
-        self._level = level
-        self._cache = AssignmentCache()
+    @property
+    def headline(self) -> str:
+        """Persons sheltered within the walking limit, in one Chinese sentence."""
+        s = self._summary.iloc[0]
+        share = "—" if pd.isna(s["share_sheltered"]) else f"{s['share_sheltered']:.1%}"
+        return (f"可安置 {s['sheltered']:,.0f} / {s['persons']:,.0f} 人（{share}），缺口 {s['shortfall']:,.0f} 人；"
+                f"{int(s['n_below_min'])} 个场所低于本级最小容量")
+
+    def summary(self) -> pd.DataFrame:
+        """Totals (one row): ``persons``, ``sheltered``, ``shortfall``, ``share_sheltered``..."""
+        return self._summary
 
     @property
     def below_minimum(self) -> Any:
@@ -253,7 +252,7 @@ class ShelterResult(AnalysisResult):
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Sheets: 汇总, (分区安置), 分级覆盖, 避灾安置场所, 超容场所, 低于最低容量, 需求点, 分配方案."""
-        out: dict[str, pd.DataFrame] = {"汇总": self.summary}
+        out: dict[str, pd.DataFrame] = {"汇总": self.summary()}
         if self._units is not None:
             out["分区安置"] = self.by_unit()
         plain = pd.DataFrame(self.shelters).drop(columns="geometry", errors="ignore")
@@ -546,8 +545,8 @@ def shelter_adequacy(
         "n_pairs_within": int(use.sum()),
     }
     logger.info("避灾安置 LP：%d 个候选配对，可安置 %.0f / %.0f 人", int(use.sum()), sheltered_total, total_p)
-    result = ShelterResult(pts, out, assignments, tiers, summary, params, problems, source_notes(shelters, demand),
-                           units=units, level=normalise_level(level))
+    result = ShelterResult(params, problems, source_notes(shelters, demand), units=units, level=normalise_level(level),
+                           points=pts, shelters=out, assignments=assignments, tiers=tiers, _summary=summary)
     if units is not None:  # assign now, so .problems is complete from the start
         result._cache.get(result, units, result.points, result.shelters, "需求点", result._level, "避灾安置场所")
     return result
