@@ -162,10 +162,21 @@ def run_demo(
 
         # --- shelters ------------------------------------------------------------------------
         with step("shelters", "避灾安置场所：覆盖与容量（HiGHS 线性规划）"):
-            shel_cov = coverage(walk, demo.shelters, demo.villages, [5, 10, 15, 20], weight="population",
-                                units=units_all)
-            shel = shelter_adequacy(walk, demo.shelters, demo.villages, units=units_all,
-                                    share_to_shelter=share_to_shelter)
+            shel_cov = coverage(
+                demo.shelters,
+                demo.villages,
+                network=walk,
+                minutes=[5, 10, 15, 20],
+                weight_col="population",
+                units=units_all,
+            )
+            shel = shelter_adequacy(
+                demo.shelters,
+                demo.villages,
+                network=walk,
+                units=units_all,
+                share_to_shelter=share_to_shelter,
+            )
             res["shelter_coverage"], res["shelters"] = shel_cov, shel
             _add(files, shel_cov.to_excel(tables_dir / "避灾安置场所覆盖.xlsx"))
             _add(files, shel_cov.to_gpkg(tables_dir / "避灾安置场所覆盖.gpkg"))
@@ -181,7 +192,7 @@ def run_demo(
 
         # --- day-care ------------------------------------------------------------------------
         with step("daycare", "居家养老服务照料中心：步行覆盖（城镇 15 分钟 / 农村 20 分钟）"):
-            day = daycare_coverage(walk, demo.daycare, demo.villages, units=units_all)
+            day = daycare_coverage(demo.daycare, demo.villages, network=walk, units=units_all)
             res["daycare"] = day
             _add(files, day.to_excel(tables_dir / "照料中心覆盖.xlsx"))
             _add(files, day.to_gpkg(tables_dir / "照料中心覆盖.gpkg"))
@@ -192,8 +203,7 @@ def run_demo(
         # --- beds ----------------------------------------------------------------------------
         with step("beds", "每千名老人床位数与可达床位（2SFCA）"):
             ratio = bed_ratio(demo.institutions, units_all)
-            acc = accessibility(demo.institutions, demo.villages, network=drive, method="2sfca",
-                                units=units_all)
+            acc = accessibility(demo.institutions, demo.villages, network=drive, method="2sfca", units=units_all)
             cmp_table = compare_with_ratio(acc, ratio)
             res["beds"], res["access"], res["beds_vs_access"] = ratio, acc, cmp_table
             _add(files, ratio.to_excel(tables_dir / "养老床位.xlsx"))
@@ -210,7 +220,7 @@ def run_demo(
 
         # --- cemeteries and burial -----------------------------------------------------------
         with step("burial", "殡葬设施覆盖与三沿五区坟墓排查"):
-            cem = cemetery_coverage(drive, demo.cemeteries, townships)
+            cem = cemetery_coverage(demo.cemeteries, townships, network=drive)
             graves = burial_zone_check(
                 demo.graves,
                 lines={"道路": demo.roads, "铁路": demo.railways, "河流": demo.rivers},

@@ -368,14 +368,14 @@ def _neighbor_matrix(dem: Any, network: Any, neighbor_cost: Any, t_max: float) -
 def family_accessibility(
     supply: Any,
     demand: Any,
+    *,
     network: Any = None,
     cost: pd.DataFrame | None = None,
     method: str = "3sfca",
     minutes: float | None = None,
     supply_col: str = "beds",
-    demand_col: str = "elderly",
+    weight_col: str = "elderly",
     per_1000: bool = True,
-    *,
     weights: Mapping[float, float] | Callable[[np.ndarray], np.ndarray] | None = None,
     sigma_minutes: float | None = None,
     units: Any = None,
@@ -400,7 +400,7 @@ def family_accessibility(
 
     Parameters
     ----------
-    supply, demand, network, cost, minutes, supply_col, demand_col, per_1000, units, level, target_per_1000
+    supply, demand, network, cost, minutes, supply_col, weight_col, per_1000, units, level, target_per_1000
         As :func:`mzgeo.accessibility`. Only pairs within ``minutes`` (inclusive) are used
         by every method, RAAM included (its choice set).
     method : {"3sfca", "gravity", "fca", "weighted_catchment", "raam"}
@@ -464,17 +464,17 @@ def family_accessibility(
         msg = f"weights（分段权重）只用于 e2sfca、3sfca、weighted_catchment，{key} 不使用"
         raise InputError(msg)
     check_frame(supply, "供给设施图层", required=[supply_col], geometry=False)
-    check_frame(demand, "需求点图层", required=[demand_col], geometry=False)
+    check_frame(demand, "需求点图层", required=[weight_col], geometry=False)
     _, (supply, demand, units) = check_crs(("供给设施图层", supply), ("需求点图层", demand), ("行政区图层", units))
     sup = as_points(supply, "供给设施图层")
     dem = as_points(demand, "需求点图层")
     s_vals, p_s = numeric_column(sup, supply_col, "供给设施")
-    d_vals, p_d = numeric_column(dem, demand_col, "需求点")
+    d_vals, p_d = numeric_column(dem, weight_col, "需求点")
     params: dict[str, Any] = {
         "method": FAMILY_METHODS[key],
         "minutes": t_max,
         "supply_col": supply_col,
-        "demand_col": demand_col,
+        "demand_col": weight_col,
         "per_1000": bool(per_1000),
     }
     params.update(describe_source(network, cost))
@@ -579,7 +579,7 @@ def family_accessibility(
     if units is not None and "elderly" in units.columns and key in RATIO_METHODS and per_1000:
         from .beds import bed_ratio, compare_with_ratio
 
-        ratio = bed_ratio(sup, units, target_per_1000, beds_col=supply_col)
+        ratio = bed_ratio(sup, units, target_per_1000=target_per_1000, beds_col=supply_col)
         result.ratio = ratio
         result.comparison = compare_with_ratio(result, ratio, level=lv)
         result.params["target_per_1000"] = ratio.params["target_per_1000"]
@@ -720,14 +720,14 @@ def _rank_within(values: pd.Series, groups: pd.Series, ascending: bool) -> pd.Se
 def compare_methods(
     supply: Any,
     demand: Any,
+    *,
     network: Any = None,
     cost: pd.DataFrame | None = None,
     methods: Sequence[str] | None = None,
     minutes: float | None = None,
     supply_col: str = "beds",
-    demand_col: str = "elderly",
+    weight_col: str = "elderly",
     per_1000: bool = True,
-    *,
     units: Any = None,
     level: str | None = None,
     target_per_1000: float | None = None,
@@ -741,7 +741,7 @@ def compare_methods(
 
     Parameters
     ----------
-    supply, demand, network, cost, minutes, supply_col, demand_col, per_1000
+    supply, demand, network, cost, minutes, supply_col, weight_col, per_1000
         As :func:`mzgeo.accessibility`.
     methods : sequence of str, optional
         Method keys; default every method of :data:`ALL_METHODS` (``fca`` only when
@@ -790,7 +790,7 @@ def compare_methods(
     target = float(settings.bed_target_per_1000 if target_per_1000 is None else target_per_1000)
     t_max = float(settings.beds_access_minutes if minutes is None else minutes)
     check_frame(supply, "供给设施图层", required=[supply_col], geometry=False)
-    check_frame(demand, "需求点图层", required=[demand_col], geometry=False)
+    check_frame(demand, "需求点图层", required=[weight_col], geometry=False)
     _, (supply, demand, units) = check_crs(("供给设施图层", supply), ("需求点图层", demand), ("行政区图层", units))
     source = describe_source(network, cost)
     shared_cost = cost
@@ -811,7 +811,7 @@ def compare_methods(
             kw.setdefault("neighbor_cost", shared_nb)
         # units are attached below, with one shared assignment of the points (no per-method bed ratio)
         results[m] = accessibility(supply, demand, cost=shared_cost, method=m, minutes=t_max, supply_col=supply_col,
-                                   demand_col=demand_col, per_1000=per_1000, **kw)
+                                   weight_col=weight_col, per_1000=per_1000, **kw)
         results[m].params.update(source)
     lv = normalise_level(level)
     per_method: dict[str, pd.DataFrame] = {}
@@ -833,7 +833,7 @@ def compare_methods(
         if "elderly" in units.columns and per_1000:
             from .beds import bed_ratio
 
-            admin = bed_ratio(as_points(supply, "供给设施图层"), units, target, beds_col=supply_col).table
+            admin = bed_ratio(as_points(supply, "供给设施图层"), units, target_per_1000=target, beds_col=supply_col).table
             admin = admin.set_index("code").reindex(frame.index)
             frame["beds_per_1000"] = admin["beds_per_1000"]
             frame["admin_ok"] = (admin["beds_per_1000"] >= target).where(admin["beds_per_1000"].notna())

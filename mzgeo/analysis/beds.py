@@ -203,9 +203,9 @@ def _elderly_bottom_up(tree: UnitTree, own: pd.Series) -> tuple[pd.Series, pd.Se
 def bed_ratio(
     institutions: Any,
     units: Any,
+    *,
     target_per_1000: float | None = None,
     nursing_share_target: float | None = None,
-    *,
     level: str | None = None,
     beds_col: str = "beds",
     nursing_col: str = "nursing_beds",
@@ -541,14 +541,14 @@ def _identity_columns(df: pd.DataFrame) -> list[str]:
 def accessibility(
     supply: Any,
     demand: Any,
+    *,
     network: Any = None,
     cost: pd.DataFrame | None = None,
     method: str = "2sfca",
     minutes: float | None = None,
     supply_col: str = "beds",
-    demand_col: str = "elderly",
+    weight_col: str = "elderly",
     per_1000: bool = True,
-    *,
     weights: Mapping[float, float] | None = None,
     sigma_minutes: float | None = None,
     units: Any = None,
@@ -578,7 +578,7 @@ def accessibility(
     supply : geopandas.GeoDataFrame
         Facilities (e.g. institutions) with ``supply_col``.
     demand : geopandas.GeoDataFrame
-        Demand points (e.g. villages) with ``demand_col``.
+        Demand points (e.g. villages) with ``weight_col``.
     network : mzgeo.Network, optional
         Road network (usually ``mode="drive"``).
     cost : pandas.DataFrame, optional
@@ -589,7 +589,7 @@ def accessibility(
         (3SFCA, gravity, FCA ratio, weighted catchment, RAAM, equal to PySAL ``access``).
     minutes : float, optional
         Catchment (minutes); default ``settings.beds_access_minutes`` (30).
-    supply_col, demand_col : str
+    supply_col, weight_col : str
         Columns of supply (beds) and demand (elderly persons).
     per_1000 : bool
         Report per 1,000 demand (accessible beds per 1,000 elderly) instead of per person.
@@ -640,15 +640,16 @@ def accessibility(
     _family.check_options(key, options)
     if key in _family.FAMILY_METHODS:
         return _family.family_accessibility(
-            supply, demand, network, cost, key, minutes, supply_col, demand_col, per_1000, weights=weights,
-            sigma_minutes=sigma_minutes, units=units, level=level, target_per_1000=target_per_1000, **options,
+            supply, demand, network=network, cost=cost, method=key, minutes=minutes, supply_col=supply_col,
+            weight_col=weight_col, per_1000=per_1000, weights=weights, sigma_minutes=sigma_minutes, units=units,
+            level=level, target_per_1000=target_per_1000, **options,
         )
     t_max = float(settings.beds_access_minutes if minutes is None else minutes)
     if not t_max > 0:
         msg = f"minutes 应为正数（分钟），实际为 {minutes!r}"
         raise InputError(msg)
     check_frame(supply, "供给设施图层", required=[supply_col], geometry=False)
-    check_frame(demand, "需求点图层", required=[demand_col], geometry=False)
+    check_frame(demand, "需求点图层", required=[weight_col], geometry=False)
     _, (supply, demand, units) = check_crs(("供给设施图层", supply), ("需求点图层", demand), ("行政区图层", units))
     sup = as_points(supply, "供给设施图层")
     dem = as_points(demand, "需求点图层")
@@ -657,12 +658,12 @@ def accessibility(
         (sup, p_a), (dem, p_b) = located(sup, "供给设施"), located(dem, "需求点")
         p_loc = [p_a, p_b]
     s_vals, p_s = numeric_column(sup, supply_col, "供给设施")
-    d_vals, p_d = numeric_column(dem, demand_col, "需求点")
+    d_vals, p_d = numeric_column(dem, weight_col, "需求点")
     params: dict[str, Any] = {
         "method": METHODS[key],
         "minutes": t_max,
         "supply_col": supply_col,
-        "demand_col": demand_col,
+        "demand_col": weight_col,
         "per_1000": bool(per_1000),
     }
     if key == "2sfca":
@@ -719,7 +720,7 @@ def accessibility(
     result = AccessibilityResult(params, problems, source_notes(supply, demand), units=units, level=lv,
                                  points=pts, supply=sp)
     if units is not None and "elderly" in units.columns:
-        ratio = bed_ratio(sup, units, target_per_1000, beds_col=supply_col)
+        ratio = bed_ratio(sup, units, target_per_1000=target_per_1000, beds_col=supply_col)
         result.ratio = ratio
         result.comparison = compare_with_ratio(result, ratio, level=lv)
         result.params["target_per_1000"] = ratio.params["target_per_1000"]

@@ -139,21 +139,21 @@ def _cemetery_types(cem: pd.DataFrame) -> pd.Series:
 
 
 def cemetery_coverage(
-    network: Any,
     cemeteries: Any,
     units: Any,
-    minutes: float | None = None,
     *,
+    network: Any = None,
     cost: pd.DataFrame | None = None,
+    minutes: float | None = None,
     demand: Any = None,
-    weight: str | None = "population",
+    weight_col: str | None = "population",
     types: Sequence[str] | None = None,
     level: str | None = None,
 ) -> CemeteryResult:
     """Township coverage by public-welfare cemeteries and ashes halls, with capacity remaining.
 
     Each township is represented by its polygon's representative point (or, with
-    ``demand``, by its villages, weighted by ``weight``). A township is served when it has a
+    ``demand``, by its villages, weighted by ``weight_col``). A township is served when it has a
     public cemetery or ashes hall of its own, or when all its demand is within ``minutes``
     of one.
 
@@ -172,7 +172,7 @@ def cemetery_coverage(
         ``demand`` is None; ``destination`` = cemetery index; ``minutes``).
     demand : geopandas.GeoDataFrame, optional
         Demand points (villages) instead of township representative points.
-    weight : str or None
+    weight_col : str or None
         Demand column of ``demand`` (``"population"``); None or absent counts points.
     types : sequence of str, optional
         Cemetery types that count; default 公益性公墓 and 骨灰堂.
@@ -262,9 +262,9 @@ def cemetery_coverage(
         da, p_da = tree.assign(dem, prefer="code", layer="需求点")
         probs.append(p_da)
         d_unit = da["unit"].map(anc).astype("object")
-        if weight is not None and weight in dem.columns:
-            d_w = pd.to_numeric(dem[weight], errors="coerce").fillna(0.0).to_numpy(dtype="float64")
-            weight_used = weight
+        if weight_col is not None and weight_col in dem.columns:
+            d_w = pd.to_numeric(dem[weight_col], errors="coerce").fillna(0.0).to_numpy(dtype="float64")
+            weight_used = weight_col
         else:
             d_w = np.ones(len(dem))
             weight_used = "按点计数"
@@ -508,8 +508,8 @@ def burial_zone_check(
     points: Any,
     lines: Any = None,
     zones: Any = None,
-    buffers: Mapping[str, float] | None = None,
     *,
+    buffers_m: Mapping[str, float] | None = None,
     line_class_col: str | None = None,
     zone_type_col: str = "zone_type",
     units: Any = None,
@@ -518,9 +518,9 @@ def burial_zone_check(
 ) -> BurialCheckResult:
     """Graves or cemetery sites in no-burial zones (三沿五区), per grave and per village.
 
-    A point breaks a 三沿 rule when it lies within ``buffers[class]`` metres (inclusive) of a
+    A point breaks a 三沿 rule when it lies within ``buffers_m[class]`` metres (inclusive) of a
     line of that class, and a zone rule when it lies in (or on the edge of) a zone polygon.
-    Lines of classes absent from ``buffers`` are not checked (e.g. 村道).
+    Lines of classes absent from ``buffers_m`` are not checked (e.g. 村道).
 
     Parameters
     ----------
@@ -530,14 +530,14 @@ def burial_zone_check(
     lines : GeoDataFrame, list or dict of GeoDataFrame, optional
         Line layers: roads (``road_class``), railways (``rail_class`` optional), rivers
         (``river_class`` optional). In a dict the key names the class of lines whose class
-        column is missing or not in ``buffers`` (``{"铁路": railways, "主要河道": rivers}``).
+        column is missing or not in ``buffers_m`` (``{"铁路": railways, "主要河道": rivers}``).
         Railway and river layers are recognised (layer kind from :func:`mzgeo.read_layer`,
         a ``rail_class``/``river_class`` column, or a key such as ``"railways"``/``"rivers"``)
         and their features default to 铁路 and 主要河道 (so 普速铁路/高速铁路 count as 铁路).
     zones : GeoDataFrame, list or dict of GeoDataFrame, optional
         Zone polygons with ``zone_type`` (水源保护区, 风景名胜区, 工业园区, 开发区, 文物保护区...);
         in a dict the key is the type of zones without one.
-    buffers : mapping, optional
+    buffers_m : mapping, optional
         Buffer (m) per line class; default ``settings.burial_buffer_m`` (铁路/高速公路 200,
         国道/省道/主要河道 100).
     line_class_col : str, optional
@@ -557,7 +557,7 @@ def burial_zone_check(
     Raises
     ------
     InputError
-        No lines and no zones, a line layer without class, bad buffers.
+        No lines and no zones, a line layer without class, bad buffers_m.
     CRSError
         Layers without CRS, geographic, or in different CRSs.
 
@@ -572,7 +572,7 @@ def burial_zone_check(
     if lines is None and zones is None:
         msg = "请至少提供 lines（铁路、道路、河道）或 zones（禁葬区域面）之一"
         raise InputError(msg)
-    buf = dict(settings.burial_buffer_m if buffers is None else buffers)
+    buf = dict(settings.burial_buffer_m if buffers_m is None else buffers_m)
     if any(not float(v) >= 0 for v in buf.values()):
         msg = f"buffers 的缓冲距离应为非负数（米），实际为 {buf!r}"
         raise InputError(msg)
@@ -698,7 +698,7 @@ def burial_zone_check(
         ledger[col] = ""
     viol = viol.drop(columns="pos")
     rules_df = pd.DataFrame(rules_applied, columns=["rule", "rule_group", "feature_class", "buffer_m", "n_features"])
-    # a layer of the zones checked: line buffers dissolved per class, and the zone polygons
+    # a layer of the zones checked: line buffers_m dissolved per class, and the zone polygons
     zl = []
     if line_gdf is not None and len(line_gdf):
         bufs = line_gdf.geometry.buffer(line_gdf["buffer_m"].to_numpy())

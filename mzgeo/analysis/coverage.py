@@ -61,7 +61,7 @@ def _weights(dem: pd.DataFrame, weight: str | None, layer: str) -> tuple[pd.Seri
     if weight is None:
         return pd.Series(1.0, index=dem.index), concat_problems([])
     if weight not in dem.columns:
-        msg = f"{layer} 缺少需求权重列 {weight!r}；可用 weight='elderly'、'population' 或 None（按点计数）"
+        msg = f"{layer} 缺少需求权重列 {weight!r}；可用 weight_col='elderly'、'population' 或 None（按点计数）"
         raise InputError(msg)
     return numeric_column(dem, weight, layer)
 
@@ -357,13 +357,13 @@ def _per_facility(points: pd.DataFrame, facilities: pd.DataFrame, capacity: pd.S
 
 
 def coverage(
-    network: Any,
     facilities: Any,
     demand: Any,
-    minutes: float | list[float],
-    weight: str | None = "elderly",
     *,
+    network: Any = None,
     cost: pd.DataFrame | None = None,
+    minutes: float | list[float],
+    weight_col: str | None = "elderly",
     units: Any = None,
     level: str | None = None,
     capacity_col: str | None = None,
@@ -382,7 +382,7 @@ def coverage(
     minutes : float or list of float
         Threshold(s) in minutes; with several (``[5, 10, 15, 20]``) the largest is the
         coverage threshold and :meth:`CoverageResult.curve` gives every one.
-    weight : str or None
+    weight_col : str or None
         Demand column (``"elderly"``, ``"population"``...) or None to count points.
     cost : pandas.DataFrame, optional
         Long-form cost table (``origin`` = demand index, ``destination`` = facility index,
@@ -405,14 +405,14 @@ def coverage(
     Raises
     ------
     InputError
-        Bad thresholds, missing weight column, negative weights, neither/both of network and
+        Bad thresholds, missing weight_col column, negative weights, neither/both of network and
         cost.
     CRSError
         Layers without CRS, geographic, or in different CRSs.
 
     Examples
     --------
-    >>> res = coverage(walk_net, daycare, villages, [5, 10, 15, 20], weight="elderly")  # doctest: +SKIP
+    >>> res = coverage(walk_net, daycare, villages, [5, 10, 15, 20], weight_col="elderly")  # doctest: +SKIP
     >>> res.by_unit(townships, level="乡镇街道")  # doctest: +SKIP
     """
     thresholds = parse_minutes(minutes)
@@ -433,7 +433,7 @@ def coverage(
     if network is not None:  # travel times on the network need a location; a cost table does not
         (fac, p_a), (dem, p_b) = located(fac, "设施"), located(dem, "需求点")
         p_loc = [p_a, p_b]
-    dvals, p_w = _weights(dem, weight, "需求点")
+    dvals, p_w = _weights(dem, weight_col, "需求点")
     capacity = None
     cap_col = capacity_col if capacity_col is not None else ("capacity" if "capacity" in fac.columns else None)
     p_cap = None
@@ -466,7 +466,7 @@ def coverage(
     params: dict[str, Any] = {
         "rule": f"出行时间 ≤ {thresholds[-1]:g} 分钟视为覆盖（最近设施）",
         "minutes": list(thresholds),
-        "weight": weight or "按点计数",
+        "weight": weight_col or "按点计数",
         **describe_source(network, cost),
         "cluster_radius_m": radius,
         "capacity_col": cap_col or "无",

@@ -283,14 +283,14 @@ class DaycareResult(AnalysisResult):
 
 
 def daycare_coverage(
-    network: Any,
     daycare: Any,
     villages: Any,
+    *,
+    network: Any = None,
+    cost: pd.DataFrame | None = None,
     minutes_urban: float | None = None,
     minutes_rural: float | None = None,
-    *,
-    cost: pd.DataFrame | None = None,
-    weight: str | None = "elderly",
+    weight_col: str | None = "elderly",
     units: Any = None,
     level: str | None = None,
     village_col: str = "village",
@@ -319,7 +319,7 @@ def daycare_coverage(
     cost : pandas.DataFrame, optional
         Long-form cost table instead of a network (``origin`` = village index,
         ``destination`` = centre index, ``minutes``).
-    weight : str or None
+    weight_col : str or None
         Demand column for the demand-weighted shares (``"elderly"``); None counts villages.
     units : geopandas.GeoDataFrame or pandas.DataFrame, optional
         Units for :meth:`~DaycareResult.by_unit` and the Excel output.
@@ -351,10 +351,10 @@ def daycare_coverage(
     if network is not None:  # travel times on the network need a location; a cost table does not
         (dc, p_a), (vill, p_b) = located(dc, "照料中心"), located(vill, "村社区")
         p_loc = [p_a, p_b]
-    if weight is not None and weight not in vill.columns:
-        logger.info("村社区图层没有 %s 列，按村社区个数计", weight)
-        weight = None
-    dvals, p_w = _weights(vill, weight, "村社区")
+    if weight_col is not None and weight_col not in vill.columns:
+        logger.info("村社区图层没有 %s 列，按村社区个数计", weight_col)
+        weight_col = None
+    dvals, p_w = _weights(vill, weight_col, "村社区")
     urban, _src, p_u = _urban_flags(vill)
     meal = _yes(dc, "has_meal")
     medical = _yes(dc, "has_medical")
@@ -399,7 +399,7 @@ def daycare_coverage(
         "rule": f"每个村（社区）一处照料中心；老年人步行可达：城镇社区 ≤ {mu:g} 分钟，农村 ≤ {mr:g} 分钟",
         "minutes_urban": mu,
         "minutes_rural": mr,
-        "weight": weight or "按村社区计数",
+        "weight": weight_col or "按村社区计数",
         **describe_source(network, cost),
         "n_centres": len(dc),
         "n_villages": len(vill),

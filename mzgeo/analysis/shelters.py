@@ -285,14 +285,14 @@ def _tier_values(shelters: pd.DataFrame, tier_col: str) -> pd.Series:
 
 
 def shelter_adequacy(
-    network: Any,
     shelters: Any,
     demand: Any,
-    minutes: float | None = None,
-    persons_col: str = "population",
-    area_per_person: float | None = None,
     *,
+    network: Any = None,
     cost: pd.DataFrame | None = None,
+    minutes: float | None = None,
+    weight_col: str = "population",
+    area_per_person_m2: float | None = None,
     units: Any = None,
     level: str | None = None,
     capacity_col: str = "capacity",
@@ -306,7 +306,7 @@ def shelter_adequacy(
     """Can every resident reach a shelter with room, in time? (LP with HiGHS, tier rules.)
 
     Capacity is the ``capacity`` column where given, else ``floor(area_m2 ÷
-    area_per_person)``. Residents (``persons_col`` × ``share_to_shelter`` of each demand
+    area_per_person_m2)``. Residents (``weight_col`` × ``share_to_shelter`` of each demand
     point) are assigned to shelters within ``minutes`` so that as many as possible are
     sheltered without exceeding any capacity, then with the fewest person-minutes
     (:func:`max_shelter_lp`). Separately, each demand point's nearest shelter (any distance)
@@ -320,13 +320,13 @@ def shelter_adequacy(
     shelters : geopandas.GeoDataFrame
         Canonical shelters layer (``name``, ``tier``, ``capacity`` and/or ``area_m2``).
     demand : geopandas.GeoDataFrame
-        Demand points with ``persons_col`` (persons).
+        Demand points with ``weight_col`` (persons).
     minutes : float, optional
         Time limit (minutes); default ``settings.shelter_minutes`` (10, ≈ 500 m at elderly
         walking speed, GB 50413-2007 emergency shelters).
-    persons_col : str
+    weight_col : str
         Column of persons to shelter.
-    area_per_person : float, optional
+    area_per_person_m2 : float, optional
         Usable area per person (m²); default ``settings.shelter_area_per_person_m2`` (1.5,
         GB 21734-2008).
     cost : pandas.DataFrame, optional
@@ -349,7 +349,7 @@ def shelter_adequacy(
         default, lower for a planning scenario (e.g. 0.2 when a fifth are to be evacuated).
     cap_by_area : bool
         When a shelter has both a capacity and a usable area, and the capacity exceeds
-        ``area_m2 ÷ area_per_person``, use the area-based figure (default: keep the declared
+        ``area_m2 ÷ area_per_person_m2``, use the area-based figure (default: keep the declared
         capacity). Either way such shelters are flagged (``area_short``, sheet 面积不足, a
         problem row).
 
@@ -367,12 +367,12 @@ def shelter_adequacy(
         HiGHS fails to solve (should not happen: the LP is always feasible).
     """
     limit = float(settings.shelter_minutes if minutes is None else minutes)
-    app = float(settings.shelter_area_per_person_m2 if area_per_person is None else area_per_person)
+    app = float(settings.shelter_area_per_person_m2 if area_per_person_m2 is None else area_per_person_m2)
     if not limit > 0:
         msg = f"minutes 应为正数（分钟），实际为 {minutes!r}"
         raise InputError(msg)
     if not app > 0:
-        msg = f"area_per_person 应为正数（平方米/人），实际为 {area_per_person!r}"
+        msg = f"area_per_person_m2 应为正数（平方米/人），实际为 {area_per_person_m2!r}"
         raise InputError(msg)
     if not 0 < share_to_shelter <= 1:
         msg = f"share_to_shelter 应在 (0, 1] 之间，实际为 {share_to_shelter!r}"
@@ -380,7 +380,7 @@ def shelter_adequacy(
     rules = dict(settings.shelter_min_capacity if min_capacity is None else min_capacity)
     tmins = {str(k): float(v) for k, v in (tier_minutes or {}).items()}
     check_frame(shelters, "避灾安置场所图层", geometry=False)
-    check_frame(demand, "需求点图层", required=[persons_col], geometry=False)
+    check_frame(demand, "需求点图层", required=[weight_col], geometry=False)
     _, (shelters, demand, units) = check_crs(("避灾安置场所图层", shelters), ("需求点图层", demand), ("行政区图层", units))
     sh = as_points(shelters, "避灾安置场所图层")
     dem = as_points(demand, "需求点图层")
@@ -388,7 +388,7 @@ def shelter_adequacy(
     if network is not None:  # travel times on the network need a location; a cost table does not
         (sh, p_a), (dem, p_b) = located(sh, "避灾安置场所"), located(dem, "需求点")
         p_loc = [p_a, p_b]
-    persons, p_p = numeric_column(dem, persons_col, "需求点")
+    persons, p_p = numeric_column(dem, weight_col, "需求点")
     # capacity
     cap = pd.Series(np.nan, index=sh.index)
     src = pd.Series("缺失", index=sh.index, dtype="object")
@@ -532,7 +532,7 @@ def shelter_adequacy(
     params = {
         "rule": "安置人数 ≤ 场所容量；在时间阈值内可达；先最大化可安置人数，再最小化人·分钟（线性规划，HiGHS）",
         "minutes": limit,
-        "persons_col": persons_col,
+        "persons_col": weight_col,
         "share_to_shelter": float(share_to_shelter),
         "area_per_person_m2": app,
         "cap_by_area": bool(cap_by_area),
