@@ -769,8 +769,15 @@ def compare_methods(
 
     Examples
     --------
-    >>> cmp = compare_methods(institutions, villages, network=drive, units=units, level="乡镇街道")  # doctest: +SKIP
-    >>> cmp.status_changes[["name", "n_methods_meeting"]]  # doctest: +SKIP
+    >>> import mzgeo
+    >>> demo = mzgeo.load_demo()
+    >>> drive = mzgeo.Network.from_lines(demo.roads, mode="drive")
+    >>> cmp = compare_methods(demo.institutions, demo.villages, network=drive, methods=["2sfca", "e2sfca"],
+    ...                       units=demo.units_township, level="乡镇街道")
+    >>> cmp.methods
+    ['2sfca', 'e2sfca']
+    >>> len(cmp.status_changes) <= len(cmp.table)
+    True
     """
     options = dict(options or {})
     if methods is None:

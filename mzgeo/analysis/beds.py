@@ -258,8 +258,13 @@ def bed_ratio(
 
     Examples
     --------
-    >>> res = bed_ratio(institutions, townships)            # doctest: +SKIP
-    >>> res.below_target[["name", "beds_per_1000", "bed_gap"]]  # doctest: +SKIP
+    >>> import mzgeo
+    >>> demo = mzgeo.load_demo()
+    >>> res = bed_ratio(demo.institutions, demo.units_township)
+    >>> res.headline
+    '每千名老人床位 37.8 张（目标 37.5），52 个单位未达标'
+    >>> res.below_target[["name", "beds_per_1000"]].round(1).head(2).to_numpy().tolist()
+    [['南浔区', 30.0], ['枫头镇', 3.5]]
     """
     target = float(settings.bed_target_per_1000 if target_per_1000 is None else target_per_1000)
     ntarget = float(settings.nursing_share_target if nursing_share_target is None else nursing_share_target)
@@ -628,8 +633,12 @@ def accessibility(
 
     Examples
     --------
-    >>> res = accessibility(institutions, villages, network=drive_net, method="e2sfca")  # doctest: +SKIP
-    >>> res.points["accessible_per_1000"].describe()  # doctest: +SKIP
+    >>> import mzgeo
+    >>> demo = mzgeo.load_demo()
+    >>> drive = mzgeo.Network.from_lines(demo.roads, mode="drive")
+    >>> res = accessibility(demo.institutions, demo.villages, network=drive, method="e2sfca")
+    >>> round(float(res.points["accessible_per_1000"].median()), 1)
+    30.2
     """
     from . import access as _family
 

@@ -563,8 +563,13 @@ def burial_zone_check(
 
     Examples
     --------
-    >>> res = burial_zone_check(graves, lines={"铁路": rail, "道路": roads}, zones=zones)  # doctest: +SKIP
-    >>> res.to_excel("三沿五区台账.xlsx")  # doctest: +SKIP
+    >>> import mzgeo, tempfile, pathlib
+    >>> demo = mzgeo.load_demo()
+    >>> res = burial_zone_check(demo.graves, lines={"铁路": demo.railways, "主要河道": demo.rivers}, zones=demo.zones)
+    >>> res.headline
+    '3150 个点位中 739 个位于禁葬区域（三沿五区），涉及 203 个村'
+    >>> res.to_excel(pathlib.Path(tempfile.mkdtemp()) / "三沿五区台账.xlsx").name
+    '三沿五区台账.xlsx'
     """
     import geopandas as gpd
     import shapely

@@ -199,10 +199,12 @@ def read_layer(
 
     Examples
     --------
-    >>> import mzgeo
-    >>> gdf = mzgeo.read_layer("养老机构.csv", "institutions", crs="gcj02")  # doctest: +SKIP
-    >>> gdf.crs.to_epsg(), gdf.attrs["mzgeo_input_crs"]  # doctest: +SKIP
-    (4549, 'gcj02')
+    >>> import mzgeo, tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "养老机构.csv"
+    >>> _ = path.write_text("名称,床位数,经度,纬度\\n埭溪镇敬老院,120,120.09,30.87\\n", encoding="gbk")
+    >>> gdf = mzgeo.read_layer(path, "institutions", crs="gcj02")
+    >>> gdf.crs.to_epsg(), gdf.attrs["mzgeo_input_crs"], gdf["beds"].tolist()
+    (4549, 'gcj02', [120.0])
     """
     try:
         loaded = _load(
@@ -275,10 +277,14 @@ def validate(
 
     Examples
     --------
-    >>> report = validate("养老机构.xlsx", "institutions", crs="gcj02")  # doctest: +SKIP
-    >>> print(report)  # doctest: +SKIP
-    养老机构.xlsx（养老机构）：1 个错误，0 个警告 —— 不能直接使用，请先修正错误
-    级别  行号  列          问题
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "养老机构.csv"
+    >>> _ = path.write_text("名称,床位数,经度,纬度\\n甲院,一百,120.09,30.87\\n乙院,80,,30.9\\n", encoding="gbk")
+    >>> report = validate(path, "institutions", crs="gcj02")
+    >>> report.ok, sorted(report.codes())
+    (False, ['missing_geometry', 'not_numeric'])
+    >>> [(p.row, p.column) for p in report.errors]
+    [(2, '床位数'), (3, '经度/纬度')]
     """
     allowed = {"sheet", "layer", "encoding", "lon_col", "lat_col", "metric"}
     unknown = set(read_kwargs) - allowed
