@@ -178,7 +178,7 @@ def gravity_weights(scale_minutes: float, alpha: float, min_minutes: float = 0.0
 
 
 def _weight_fn(weights: Any, default: Mapping[float, float] | None) -> tuple[Any, Any]:
-    """``(function or None, description for params)`` from ``weights=`` (mapping or callable)."""
+    """Return ``(function or None, description for params)`` from ``weights=`` (mapping or callable)."""
     if weights is None and default is None:
         return None, None
     steps = default if weights is None else weights

@@ -112,7 +112,7 @@ class BedRatioResult(AnalysisResult):
                 f"{len(self.below_target)} 个单位未达标")
 
     def summary(self) -> pd.DataFrame:
-        """The 合计 row: beds, nursing beds, elderly, beds per 1,000, gap."""
+        """Return the 合计 row: beds, nursing beds, elderly, beds per 1,000, gap."""
         return self.total
 
     @property

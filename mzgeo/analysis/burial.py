@@ -401,8 +401,10 @@ class BurialCheckResult(AnalysisResult):
         }
 
     def layers(self) -> dict[str, Any]:
-        """Layers: ``burial_violations`` (points in violation), ``no_burial_zones`` (buffers and
-        zones checked)."""
+        """Layers: ``burial_violations`` (points in violation), ``no_burial_zones``.
+
+        ``no_burial_zones`` holds the line buffers and the zones checked.
+        """
         pts = self.points[self.points["violates"]]
         return {"burial_violations": pts, "no_burial_zones": self._zones_layer}
 

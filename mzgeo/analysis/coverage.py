@@ -255,8 +255,10 @@ class CoverageResult(AnalysisResult):
         return out
 
     def layers(self) -> dict[str, Any]:
-        """Layers: ``coverage_points``, ``uncovered``, ``gap_clusters``, ``facilities`` and, with
-        polygon units, ``coverage_units``."""
+        """Layers: ``coverage_points``, ``uncovered``, ``gap_clusters``, ``facilities``.
+
+        With polygon units also ``coverage_units``.
+        """
         out = {
             "coverage_points": self.points,
             "uncovered": self.uncovered,

@@ -49,7 +49,7 @@ logger = logging.getLogger("mzgeo")
 # day-care centres
 # ============================================================================================
 def _yes(df: pd.DataFrame, col: str) -> pd.Series:
-    """A yes/no column as booleans (:func:`mzgeo.layers.parse_booleans`); missing or blank → False."""
+    """Read a yes/no column as booleans (:func:`mzgeo.layers.parse_booleans`); missing or blank → False."""
     if col not in df.columns:
         return pd.Series(False, index=df.index)
     values = df[col]
@@ -88,9 +88,11 @@ def _urban_flags(villages: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.DataF
 
 
 def _match_centres(dc: pd.DataFrame, vill: pd.DataFrame, village_col: str) -> tuple[pd.Series, pd.Series, pd.DataFrame]:
-    """Village (index label) each centre belongs to: by village code, else by name (same
-    township when both give ``unit_code``); spatial nearest village when the centres have no
-    village column."""
+    """Find the village (index label) each centre belongs to.
+
+    By village code, else by name (same township when both give ``unit_code``); the spatially
+    nearest village when the centres have no village column.
+    """
     matched = pd.Series(None, index=dc.index, dtype="object")
     method = pd.Series(None, index=dc.index, dtype="object")
     names_dc = dc["name"] if "name" in dc.columns else None

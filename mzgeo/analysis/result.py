@@ -140,7 +140,7 @@ class AnalysisResult:
         raise NotImplementedError
 
     def summary(self) -> pd.DataFrame:  # pragma: no cover - abstract
-        """The key figures as a small table (one row, or one row per threshold or method)."""
+        """Return the key figures as a small table (one row, or one row per threshold or method)."""
         raise NotImplementedError
 
     # ------------------------------------------------------------------ writers
@@ -189,6 +189,7 @@ class AnalysisResult:
 
     # ------------------------------------------------------------------ display
     def __repr__(self) -> str:
+        """Name, title and the row count of each table."""
         shapes = ", ".join(f"{k}: {len(v)} 行" for k, v in self.tables().items())
         return f"<{type(self).__name__} {self.title} ({shapes})>"
 
@@ -202,8 +203,10 @@ class AnalysisResult:
 
 
 def attach_geometry(df: pd.DataFrame, src: Any) -> Any:
-    """``df`` as a GeoDataFrame with the geometry and CRS of ``src`` (same index), or as is
-    when ``src`` has no geometry."""
+    """Give ``df`` the geometry and CRS of ``src`` (same index).
+
+    ``df`` is returned as a plain DataFrame when ``src`` has no geometry.
+    """
     if src is None or not (hasattr(src, "geometry") and "geometry" in src.columns):
         return pd.DataFrame(df)
     import geopandas as gpd
@@ -223,7 +226,7 @@ class SourceNotes(list):
 
 
 def source_notes(*layers: Any) -> SourceNotes:
-    """Notes for the parameters sheet naming the data source of the inputs (e.g. synthetic demo).
+    """Build the notes for the parameters sheet naming the data source of the inputs (e.g. synthetic demo).
 
     The returned list also carries the inputs' file paths (``.paths``, see :class:`SourceNotes`).
     """

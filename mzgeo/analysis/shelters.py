@@ -303,7 +303,7 @@ def shelter_adequacy(
     share_to_shelter: float = 1.0,
     cap_by_area: bool = False,
 ) -> ShelterResult:
-    """Can every resident reach a shelter with room, in time? (LP with HiGHS, tier rules.)
+    """Check whether every resident can reach a shelter with room in time (LP with HiGHS, tier rules).
 
     Capacity is the ``capacity`` column where given, else ``floor(area_m2 ÷
     area_per_person_m2)``. Residents (``weight_col`` × ``share_to_shelter`` of each demand

@@ -211,11 +211,11 @@ class ValidationReport:
         return not self.errors
 
     def codes(self) -> set[str]:
-        """The set of problem codes present (handy in tests and scripts)."""
+        """Return the set of problem codes present (handy in tests and scripts)."""
         return {p.code for p in self.problems}
 
     def to_frame(self) -> pd.DataFrame:
-        """The problems as a table with Chinese headers.
+        """Return the problems as a table with Chinese headers.
 
         Returns
         -------
@@ -249,9 +249,11 @@ class ValidationReport:
         raise err
 
     def __str__(self) -> str:
+        """Render the Chinese report table (:func:`format_report`)."""
         return format_report(self)
 
     def __repr__(self) -> str:
+        """File and the counts of errors and warnings."""
         return f"<ValidationReport {self.file!r}: {len(self.errors)} errors, {len(self.warnings)} warnings>"
 
 
@@ -346,7 +348,7 @@ class CheckContext:
     problems: list[Problem] = field(default_factory=list)
 
     def header(self, column: str) -> str:
-        """The header as written for a canonical column."""
+        """Return the header as written for a canonical column."""
         return self.headers.get(column, column)
 
     def add(self, severity: str, code: str, message: str, *, row: int | None = None, column: str | None = None) -> None:
@@ -420,7 +422,7 @@ def blank_mask(series: pd.Series) -> pd.Series:
 
 
 def _zh(column: str) -> str:
-    """A column's Chinese name (the first alias) for messages."""
+    """Return a column's Chinese name (the first alias) for messages."""
     names = aliases_for(column)
     return names[0] if names else column
 
@@ -543,7 +545,7 @@ def parse_numbers_why(series: pd.Series) -> tuple[pd.Series, pd.Series, pd.Serie
 
 
 def number_message(head: str, value: Any, why: Any, expected: str = "数字") -> str:
-    """The message of one bad number cell: header, the value as written and why it is not usable."""
+    """Write the message of one bad number cell: header, the value as written and why it is not usable."""
     shown = str(value).replace("\r", "\\r").replace("\n", "\\n")
     if why is None or (not isinstance(why, str) and pd.isna(why)) or why == "not_number":
         return f"「{head}」应为{expected}，实际为「{shown}」(not a number)"
@@ -1343,7 +1345,7 @@ def make_problems(
     names: Any = None,
     severity: str = "warning",
 ) -> pd.DataFrame:
-    """A problems frame, one row per item (vectorised; no per-row Python).
+    """Build a problems frame, one row per item (vectorised; no per-row Python).
 
     Parameters
     ----------
@@ -1480,7 +1482,7 @@ def as_points(gdf: Any, layer: str) -> Any:
 
 
 def located(gdf: Any, layer: str) -> tuple[Any, pd.DataFrame]:
-    """The rows of a layer that have a location, and a problem row for each one left out.
+    """Keep the rows of a layer that have a location; list each one left out as a problem.
 
     A row has no location when its geometry is missing (``None``), empty (``POINT EMPTY``) or
     has a NaN/infinite coordinate. Such rows cannot take part in a distance or travel-time
@@ -1530,7 +1532,7 @@ def located(gdf: Any, layer: str) -> tuple[Any, pd.DataFrame]:
 def numeric_column(
     df: pd.DataFrame, col: str | None, layer: str, *, default: float | None = None, fill: float = 0.0
 ) -> tuple[pd.Series, pd.DataFrame]:
-    """A non-negative numeric column as float, missing values filled, problems recorded.
+    """Read a non-negative numeric column as float, missing values filled, problems recorded.
 
     Parameters
     ----------

@@ -44,7 +44,7 @@ class _DecodeError(Exception):
 
 
 def _check_encoding_name(encoding: str | None) -> str | None:
-    """The Python codec name of ``encoding`` (``None`` stays ``None``).
+    """Return the Python codec name of ``encoding`` (``None`` stays ``None``).
 
     Raises
     ------
@@ -252,7 +252,7 @@ def _looks_mojibake(text: str) -> bool:
 
 
 def _guess_dbf_encoding(text: str) -> str | None:
-    """The encoding of text that GDAL decoded as ISO-8859-1 (bytes recovered losslessly)."""
+    """Guess the encoding of text that GDAL decoded as ISO-8859-1 (bytes recovered losslessly)."""
     try:
         data = text.encode("latin-1")
     except UnicodeEncodeError:

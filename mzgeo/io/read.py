@@ -130,7 +130,7 @@ def read_layer(
     reference: Any = None,
     study_area: Any = None,
 ) -> gpd.GeoDataFrame:
-    """Read a planner's file as a layer of a known kind.
+    r"""Read a planner's file as a layer of a known kind.
 
     Parameters
     ----------
@@ -201,7 +201,7 @@ def read_layer(
     --------
     >>> import mzgeo, tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "养老机构.csv"
-    >>> _ = path.write_text("名称,床位数,经度,纬度\\n埭溪镇敬老院,120,120.09,30.87\\n", encoding="gbk")
+    >>> _ = path.write_text("名称,床位数,经度,纬度\n埭溪镇敬老院,120,120.09,30.87\n", encoding="gbk")
     >>> gdf = mzgeo.read_layer(path, "institutions", crs="gcj02")
     >>> gdf.crs.to_epsg(), gdf.attrs["mzgeo_input_crs"], gdf["beds"].tolist()
     (4549, 'gcj02', [120.0])
@@ -242,7 +242,7 @@ def validate(
     study_area: Any = None,
     **read_kwargs: Any,
 ) -> ValidationReport:
-    """Check a planner's file and report every problem at once.
+    r"""Check a planner's file and report every problem at once.
 
     Runs exactly the reading and checks of :func:`read_layer` but returns the report
     instead of raising. Row numbers are as the user sees them (Excel/CSV: header = row 1,
@@ -279,7 +279,7 @@ def validate(
     --------
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "养老机构.csv"
-    >>> _ = path.write_text("名称,床位数,经度,纬度\\n甲院,一百,120.09,30.87\\n乙院,80,,30.9\\n", encoding="gbk")
+    >>> _ = path.write_text("名称,床位数,经度,纬度\n甲院,一百,120.09,30.87\n乙院,80,,30.9\n", encoding="gbk")
     >>> report = validate(path, "institutions", crs="gcj02")
     >>> report.ok, sorted(report.codes())
     (False, ['missing_geometry', 'not_numeric'])
@@ -582,7 +582,7 @@ def read_reference(
 
 
 def _as_frame(obj: Any, what: str) -> Any:
-    """A reference or study-area layer: read when given as a path; its CRS is required."""
+    """Return a reference or study-area layer: read when given as a path; its CRS is required."""
     if isinstance(obj, str | os.PathLike):
         obj = read_reference(obj)
     if isinstance(obj, gpd.GeoDataFrame | gpd.GeoSeries) and obj.crs is None:

@@ -184,7 +184,7 @@ def _write_shapefile(frame: gpd.GeoDataFrame, target: Path) -> None:
 
 
 def gpkg_ready(gdf: Any) -> Any:
-    """A copy of ``gdf`` safe to write to GeoPackage and to read back in Excel or QGIS.
+    """Copy ``gdf`` so that it is safe to write to GeoPackage and to read back in Excel or QGIS.
 
     Object columns (mixed Python values, lists, ``Decimal``) become text, missing values kept
     missing; a non-default index (facility codes, village names) is kept as a first column
