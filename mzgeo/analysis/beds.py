@@ -224,7 +224,7 @@ def bed_ratio(
     ----------
     institutions : geopandas.GeoDataFrame
         Canonical institutions layer (``beds``; ``nursing_beds`` optional; ``unit_code``
-        optional), metric CRS.
+        optional), any declared CRS.
     units : geopandas.GeoDataFrame or pandas.DataFrame
         Units with ``code``, ``elderly`` (persons aged 60+), and ``parent_code``/``level``
         when several levels are given (or one level whose parents should be rolled up to).
@@ -248,7 +248,7 @@ def bed_ratio(
     InputError
         Missing columns, negative numbers, repeated unit codes, bad targets.
     CRSError
-        Layers without CRS, geographic, or in different CRSs.
+        A layer without CRS (geographic or mixed-CRS layers are projected, :func:`mzgeo.crs.analysis_layers`).
 
     Warns
     -----
@@ -629,7 +629,7 @@ def accessibility(
     InputError
         Unknown method (the message lists them), missing columns, bad weights.
     CRSError
-        Layers in different or geographic CRSs.
+        A layer without CRS (geographic or mixed-CRS layers are projected, :func:`mzgeo.crs.analysis_layers`).
 
     Examples
     --------

@@ -164,7 +164,7 @@ def cemetery_coverage(
     cemeteries : geopandas.GeoDataFrame
         Canonical cemeteries layer (``cemetery_type``, ``capacity``, ``used``).
     units : geopandas.GeoDataFrame
-        Units (townships, or several levels with ``level``/``parent_code``), metric CRS.
+        Units (townships, or several levels with ``level``/``parent_code``), any declared CRS.
     minutes : float, optional
         Travel-time limit (minutes); default ``settings.cemetery_minutes`` (30).
     cost : pandas.DataFrame, optional
@@ -189,7 +189,7 @@ def cemetery_coverage(
     InputError
         Bad limit, missing columns, units without geometry when ``demand`` is None.
     CRSError
-        Layers without CRS, geographic, or in different CRSs.
+        A layer without CRS (geographic or mixed-CRS layers are projected, :func:`mzgeo.crs.analysis_layers`).
     """
     limit = float(settings.cemetery_minutes if minutes is None else minutes)
     if not limit > 0:
@@ -528,7 +528,7 @@ def burial_zone_check(
     ----------
     points : geopandas.GeoDataFrame
         Graves (canonical ``graves`` layer: ``grave_id``, ``village``, ``unit_code``) or
-        cemetery sites (points or polygons), metric CRS.
+        cemetery sites (points or polygons), any declared CRS.
     lines : GeoDataFrame, list or dict of GeoDataFrame, optional
         Line layers: roads (``road_class``), railways (``rail_class`` optional), rivers
         (``river_class`` optional). In a dict the key names the class of lines whose class
@@ -561,7 +561,7 @@ def burial_zone_check(
     InputError
         No lines and no zones, a line layer without class, bad buffers_m.
     CRSError
-        Layers without CRS, geographic, or in different CRSs.
+        A layer without CRS (geographic or mixed-CRS layers are projected, :func:`mzgeo.crs.analysis_layers`).
 
     Examples
     --------

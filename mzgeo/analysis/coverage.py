@@ -378,9 +378,9 @@ def coverage(
     network : mzgeo.Network or None
         Road network (walk or drive); ``None`` when ``cost`` is given.
     facilities : geopandas.GeoDataFrame
-        Facilities (any kind), metric CRS; non-point geometries use a representative point.
+        Facilities (any kind), any CRS (see :func:`mzgeo.crs.analysis_layers`); non-point geometries use a representative point.
     demand : geopandas.GeoDataFrame
-        Demand points (e.g. villages), metric CRS, unique index.
+        Demand points (e.g. villages), any declared CRS, unique index.
     minutes : float or list of float
         Threshold(s) in minutes; with several (``[5, 10, 15, 20]``) the largest is the
         coverage threshold and :meth:`CoverageResult.curve` gives every one.
@@ -410,7 +410,7 @@ def coverage(
         Bad thresholds, missing weight_col column, negative weights, neither/both of network and
         cost.
     CRSError
-        Layers without CRS, geographic, or in different CRSs.
+        A layer without CRS (geographic or mixed-CRS layers are projected, :func:`mzgeo.crs.analysis_layers`).
 
     Examples
     --------

@@ -339,7 +339,7 @@ def daycare_coverage(
     InputError
         Bad thresholds, missing columns.
     CRSError
-        Layers without CRS, geographic, or in different CRSs.
+        A layer without CRS (geographic or mixed-CRS layers are projected, :func:`mzgeo.crs.analysis_layers`).
     """
     mu = float(settings.daycare_minutes_urban if minutes_urban is None else minutes_urban)
     mr = float(settings.daycare_minutes_rural if minutes_rural is None else minutes_rural)

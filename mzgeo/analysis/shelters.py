@@ -362,7 +362,7 @@ def shelter_adequacy(
     InputError
         Missing persons column, negative numbers, bad limits.
     CRSError
-        Layers without CRS, geographic, or in different CRSs.
+        A layer without CRS (geographic or mixed-CRS layers are projected, :func:`mzgeo.crs.analysis_layers`).
     MzgeoError
         HiGHS fails to solve (should not happen: the LP is always feasible).
     """

@@ -1,4 +1,18 @@
-"""Checks on planners' input tables and layers, and the report that collects their problems.
+"""Input checks: planners' files and layers, the report of their problems, and the analyses' inputs.
+
+Why ``checks`` (it was ``_validate.py``): a module :mod:`mzgeo.io.validate` would hide the
+function :func:`mzgeo.io.validate` (``from mzgeo.io import validate`` would give the module or the
+function depending on import order, and ``mzgeo.io.validate(...)`` would break once the module
+was imported). The issue's rule "no name hides a module" therefore names the module after what it
+holds — the checks — and keeps ``validate`` the function a planner calls.
+
+Why one module of about 1,600 lines (above the ~800 aimed at): it is the one place of every
+input rule, of files (the rule codes below) and of layers passed to an analysis (the last section:
+:func:`check_frame`, :func:`check_crs` — the one CRS policy, :func:`mzgeo.crs.analysis_layers` —,
+:func:`as_points`, :func:`located`, :func:`numeric_column`, :func:`parse_minutes` and the
+problem records :func:`make_problems`, :func:`concat_problems`, :data:`PROBLEM_COLUMNS`). A rule
+and its message are looked up in one file; splitting by input kind would separate the number
+parser from the checks that use it.
 
 The checks here never stop at the first problem: each one looks at a whole column or a
 whole geometry array at once (pandas, numpy, shapely) and adds one :class:`~mzgeo.Problem`
