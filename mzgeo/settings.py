@@ -74,6 +74,11 @@ default_drive_speed_kph: float = 30.0
 #: OSM ways tagged ``motorroad=yes`` are not (see ``mzgeo.network._osm_keep``).
 no_walk_classes: tuple[str, ...] = ("高速公路", "城市快速路", "motorway", "motorway_link")
 
+# --- coverage (服务覆盖) -------------------------------------------------------------------------
+#: Distance (m) within which uncovered demand points join one gap cluster (缺口片区) of
+#: :func:`mzgeo.coverage` (practice: about a 15-minute walk plus a village's extent).
+gap_cluster_radius_m: float = 1500.0
+
 # --- shelters (避灾安置场所) -----------------------------------------------------------------
 #: Minimum capacity (persons) per tier: Zhejiang policy 浙政办发〔2013〕108号.
 shelter_min_capacity: dict[str, int] = {"县级": 200, "乡镇级": 100, "村级": 50}
@@ -129,5 +134,3 @@ marker_max_gap_km: float = 5.0
 cache_folder: Path | None = None
 #: Whether built networks are cached on disk.
 use_cache: bool = True
-#: Log level name for the ``mzgeo`` logger.
-log_level: str = "WARNING"

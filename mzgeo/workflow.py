@@ -122,7 +122,8 @@ def run_demo(
     """
     from .analysis.beds import accessibility, bed_ratio, compare_with_ratio
     from .analysis.burial import burial_zone_check, cemetery_coverage
-    from .analysis.coverage import coverage, daycare_coverage
+    from .analysis.coverage import coverage
+    from .analysis.daycare import daycare_coverage
     from .analysis.shelters import shelter_adequacy
     from .boundary import api as boundary
     from .demo import demo_path, load_demo
@@ -161,10 +162,21 @@ def run_demo(
 
         # --- shelters ------------------------------------------------------------------------
         with step("shelters", "避灾安置场所：覆盖与容量（HiGHS 线性规划）"):
-            shel_cov = coverage(walk, demo.shelters, demo.villages, [5, 10, 15, 20], weight="population",
-                                units=units_all)
-            shel = shelter_adequacy(walk, demo.shelters, demo.villages, units=units_all,
-                                    share_to_shelter=share_to_shelter)
+            shel_cov = coverage(
+                demo.shelters,
+                demo.villages,
+                network=walk,
+                minutes=[5, 10, 15, 20],
+                weight_col="population",
+                units=units_all,
+            )
+            shel = shelter_adequacy(
+                demo.shelters,
+                demo.villages,
+                network=walk,
+                units=units_all,
+                share_to_shelter=share_to_shelter,
+            )
             res["shelter_coverage"], res["shelters"] = shel_cov, shel
             _add(files, shel_cov.to_excel(tables_dir / "避灾安置场所覆盖.xlsx"))
             _add(files, shel_cov.to_gpkg(tables_dir / "避灾安置场所覆盖.gpkg"))
@@ -172,7 +184,7 @@ def run_demo(
             by_county = shel_cov.by_unit(units_all, level="区县", minutes=settings.shelter_minutes)
             H.append(f"避灾安置场所（步行 {settings.shelter_minutes:g} 分钟）覆盖人口比例："
                      + "，".join(f"{r['name']} {_pct(r['share_covered'])}" for _, r in by_county.iterrows()))
-            s = shel.summary.iloc[0]
+            s = shel.summary().iloc[0]
             H.append(f"按 {share_to_shelter:.0%} 居民需转移安置测算：{s['persons']:,.0f} 人中，步行 "
                      f"{settings.shelter_minutes:g} 分钟内、不超容量可安置 {s['sheltered']:,.0f} 人"
                      f"（{_pct(s['share_sheltered'])}），缺口 {s['shortfall']:,.0f} 人；"
@@ -180,19 +192,18 @@ def run_demo(
 
         # --- day-care ------------------------------------------------------------------------
         with step("daycare", "居家养老服务照料中心：步行覆盖（城镇 15 分钟 / 农村 20 分钟）"):
-            day = daycare_coverage(walk, demo.daycare, demo.villages, units=units_all)
+            day = daycare_coverage(demo.daycare, demo.villages, network=walk, units=units_all)
             res["daycare"] = day
             _add(files, day.to_excel(tables_dir / "照料中心覆盖.xlsx"))
             _add(files, day.to_gpkg(tables_dir / "照料中心覆盖.gpkg"))
-            s = day.summary.iloc[0]
+            s = day.summary().iloc[0]
             H.append(f"照料中心：步行可达覆盖老年人口 {_pct(s['share_covered'])}；"
                      f"既无本村中心、步行范围内也无中心的村社区 {int(s['n_gaps'])} 个")
 
         # --- beds ----------------------------------------------------------------------------
         with step("beds", "每千名老人床位数与可达床位（2SFCA）"):
             ratio = bed_ratio(demo.institutions, units_all)
-            acc = accessibility(demo.institutions, demo.villages, network=drive, method="2sfca",
-                                units=units_all)
+            acc = accessibility(demo.institutions, demo.villages, network=drive, method="2sfca", units=units_all)
             cmp_table = compare_with_ratio(acc, ratio)
             res["beds"], res["access"], res["beds_vs_access"] = ratio, acc, cmp_table
             _add(files, ratio.to_excel(tables_dir / "养老床位.xlsx"))
@@ -209,7 +220,7 @@ def run_demo(
 
         # --- cemeteries and burial -----------------------------------------------------------
         with step("burial", "殡葬设施覆盖与三沿五区坟墓排查"):
-            cem = cemetery_coverage(drive, demo.cemeteries, townships)
+            cem = cemetery_coverage(demo.cemeteries, townships, network=drive)
             graves = burial_zone_check(
                 demo.graves,
                 lines={"道路": demo.roads, "铁路": demo.railways, "河流": demo.rivers},

@@ -87,16 +87,33 @@ def test_fixture_fca_ratio(grid_case):
 
     dem, sup, cost, nb = grid_case
     for max_cost, expected in [(10.0, 25 / 5), (0.9, 1.0)]:
-        res = accessibility(sup, dem, cost=cost, method="fca", minutes=max_cost, supply_col="value",
-                            demand_col="value", per_1000=False, neighbor_cost=nb)
+        res = accessibility(
+            sup,
+            dem,
+            cost=cost,
+            method="fca",
+            minutes=max_cost,
+            supply_col="value",
+            weight_col="value",
+            per_1000=False,
+            neighbor_cost=nb,
+        )
         mine = res.points["accessible_per_person"]
         a = _access(dem, sup, cost, neighbor_cost=nb)
         ref = a.fca_ratio(name="f", max_cost=max_cost)["f_s"]
         _close(mine, ref)
         assert (mine == expected).all()
     # per 1,000: the same ratio × 1000
-    res = accessibility(sup, dem, cost=cost, method="fca", minutes=0.9, supply_col="value", demand_col="value",
-                        neighbor_cost=nb)
+    res = accessibility(
+        sup,
+        dem,
+        cost=cost,
+        method="fca",
+        minutes=0.9,
+        supply_col="value",
+        weight_col="value",
+        neighbor_cost=nb,
+    )
     assert (res.points["accessible_per_1000"] == 1000).all()
 
 
@@ -110,9 +127,18 @@ def test_fixture_3sfca_and_2sfca_family(grid_case):
         with warnings.catch_warnings():
             # at 0.9 the 20 grid cells without demand point have no demand in reach (reported)
             warnings.simplefilter("ignore", DataWarning)
-            res = accessibility(sup, dem, cost=cost, method="3sfca", minutes=max_cost, weights={10: 25},
-                                supply_col="value", demand_col="value", per_1000=False,
-                                selection_minutes=math.inf)
+            res = accessibility(
+                sup,
+                dem,
+                cost=cost,
+                method="3sfca",
+                minutes=max_cost,
+                weights={10: 25},
+                supply_col="value",
+                weight_col="value",
+                per_1000=False,
+                selection_minutes=math.inf,
+            )
         assert (res.problems["problem"] == "no_demand_in_reach").sum() == (20 if max_cost < 1 else 0)
         _close(res.points["accessible_per_person"], ref)
         assert res.points["accessible_per_person"].to_numpy() == pytest.approx(expected, rel=1e-12)
@@ -125,15 +151,31 @@ def test_fixture_weighted_catchment():
     dem = sup.sample(1, random_state=3)
     cost = _euclidean(dem, sup)
     for catchment, weight, expected in [(0.5, 1.0, 1.0), (0.5, 0.5, 0.5), (10.0, 1.0, 25.0)]:
-        res = accessibility(sup, dem, cost=cost, method="weighted_catchment", minutes=10,
-                            weights={catchment: weight}, supply_col="value", demand_col="value")
+        res = accessibility(
+            sup,
+            dem,
+            cost=cost,
+            method="weighted_catchment",
+            minutes=10,
+            weights={catchment: weight},
+            supply_col="value",
+            weight_col="value",
+        )
         ref = _access(dem, sup, cost).weighted_catchment(name="w", weight_fn=weights.step_fn({catchment: weight}))
         _close(res.points["weighted_supply"], ref["w_s"])
         assert res.points["weighted_supply"].iloc[0] == expected
     # test_weighted_catchment_with_gravity_weights: every grid point, gravity(scale=60, alpha=1)
     cost = _euclidean(sup, sup)
-    res = accessibility(sup, sup, cost=cost, method="weighted_catchment", minutes=10,
-                        weights=gravity_weights(60, 1), supply_col="value", demand_col="value")
+    res = accessibility(
+        sup,
+        sup,
+        cost=cost,
+        method="weighted_catchment",
+        minutes=10,
+        weights=gravity_weights(60, 1),
+        supply_col="value",
+        weight_col="value",
+    )
     expected = {1: 1.322340210, 5: 1.322340210, 13: 0.780985109, 19: 0.925540119, 24: 1.133733026}
     got = res.points["weighted_supply"]
     for i, v in expected.items():
@@ -147,7 +189,7 @@ def test_fixture_raam_single_demand_location(kw):
     sup = _grid()
     dem = sup.sample(1, random_state=11)
     cost = _euclidean(dem, sup)
-    res = accessibility(sup, dem, cost=cost, method="raam", minutes=10, supply_col="value", demand_col="value", **kw)
+    res = accessibility(sup, dem, cost=cost, method="raam", minutes=10, supply_col="value", weight_col="value", **kw)
     ref = _access(dem, sup, cost).raam(name="r", **kw)["r_s"]
     _close(res.points["raam_cost"], ref)
     assert res.points["raam_cost"].iloc[0] == 25  # access: equals the sum of supply
@@ -190,11 +232,24 @@ def test_fixture_hospital_gravity_and_3sfca(scenario):
     a = _access(tracts, tracts, cost, demand_col="pop", supply_col="doc")
     ref2 = a.two_stage_fca(name="g", weight_fn=weights.gravity(1, -1), max_cost=61)["g_s"]
     ref3 = a.three_stage_fca(name="t", weight_fn=weights.gravity(1, -1), max_cost=61)["t_s"]
-    common = dict(cost=cost, minutes=61, supply_col="doc", demand_col="pop", per_1000=False)
-    grav = accessibility(tracts, tracts, method="gravity", gravity_scale_minutes=1, gravity_alpha=-1,
-                         gravity_min_minutes=0, **common)
-    three = accessibility(tracts, tracts, method="3sfca", weights=gravity_weights(1, -1), selection_minutes=math.inf,
-                          **common)
+    common = dict(cost=cost, minutes=61, supply_col="doc", weight_col="pop", per_1000=False)
+    grav = accessibility(
+        tracts,
+        tracts,
+        method="gravity",
+        gravity_scale_minutes=1,
+        gravity_alpha=-1,
+        gravity_min_minutes=0,
+        **common,
+    )
+    three = accessibility(
+        tracts,
+        tracts,
+        method="3sfca",
+        weights=gravity_weights(1, -1),
+        selection_minutes=math.inf,
+        **common,
+    )
     _close(grav.points["accessible_per_person"], ref2)
     _close(three.points["accessible_per_person"], ref3)
     hand2 = _simple_2sfca(cost, tracts["doc"].to_dict(), tracts["pop"].to_dict())
@@ -273,8 +328,16 @@ def test_gravity_equals_access_random(seed, alpha, t0):
     _close(res.points["accessible_per_1000"], ref)
     assert res.params["gravity_scale_minutes"] == 45
     # the scale cancels out of the ratio
-    other = accessibility(sup, dem, cost=cost, method="gravity", minutes=45, gravity_alpha=alpha,
-                          gravity_min_minutes=t0, gravity_scale_minutes=7)
+    other = accessibility(
+        sup,
+        dem,
+        cost=cost,
+        method="gravity",
+        minutes=45,
+        gravity_alpha=alpha,
+        gravity_min_minutes=t0,
+        gravity_scale_minutes=7,
+    )
     np.testing.assert_allclose(other.points["accessible_per_1000"], res.points["accessible_per_1000"], rtol=1e-12)
 
 
@@ -499,8 +562,7 @@ def test_compare_methods_points_and_subset():
     dem, sup, cost, nb = _random_case(1, zero_supply=False)
     before = (dem.copy(), sup.copy(), cost.copy())
     assert mzgeo.compare_methods is compare_methods  # public, lazily imported
-    cmp = compare_methods(sup, dem, cost=cost, minutes=30, methods=["2sfca", "raam"],
-                          options={"raam": {"tau": 30}})
+    cmp = compare_methods(sup, dem, cost=cost, minutes=30, methods=["2sfca", "raam"], options={"raam": {"tau": 30}})
     for a, b in zip(before, (dem, sup, cost), strict=True):
         pd.testing.assert_frame_equal(a, b)
     assert cmp.methods == ["2sfca", "raam"]

@@ -110,8 +110,12 @@ def test_per_village_and_ledger(graves, lines, zones):
 
 def test_custom_buffers_and_polygon_sites(graves, lines, zones):
     rail, roads, river = lines
-    res = burial_zone_check(graves, lines={"铁路": rail, "道路": roads, "河道": river}, zones=zones,
-                            buffers={"铁路": 100.0, "国道": 60})
+    res = burial_zone_check(
+        graves,
+        lines={"铁路": rail, "道路": roads, "河道": river},
+        zones=zones,
+        buffers_m={"铁路": 100.0, "国道": 60},
+    )
     assert res.points.set_index("grave_id")["n_rules"].to_dict() == {
         "g1": 0, "g2": 0, "g3": 1, "g4": 0, "g5": 1, "g6": 1, "g7": 0, "g8": 1}
     assert res.params["burial_buffer_m"] == {"铁路": 100.0, "国道": 60}
@@ -148,12 +152,15 @@ def test_bad_inputs(graves, lines):
         burial_zone_check(graves)
     with pytest.raises(InputError, match="类别列"):
         burial_zone_check(graves, lines=[rail])
-    with pytest.raises(CRSError, match="不一致"):
-        burial_zone_check(graves, lines={"铁路": rail.to_crs(4528)})
-    with pytest.raises(CRSError, match="经纬度"):
-        burial_zone_check(graves.to_crs(4326), lines={"铁路": rail.to_crs(4326)})
+    # mixed or geographic CRSs are projected (mzgeo.crs.analysis_layers): the same violations
+    base = burial_zone_check(graves, lines={"铁路": rail}).violations
+    for g, r in ((graves, rail.to_crs(4528)), (graves.to_crs(4326), rail.to_crs(4326))):
+        other = burial_zone_check(g, lines={"铁路": r}).violations
+        assert len(other) == len(base) and len(base)
+    with pytest.raises(CRSError, match="没有坐标系"):
+        burial_zone_check(graves.set_crs(None, allow_override=True), lines={"铁路": rail})
     with pytest.raises(InputError, match="非负"):
-        burial_zone_check(graves, lines={"铁路": rail}, buffers={"铁路": -1})
+        burial_zone_check(graves, lines={"铁路": rail}, buffers_m={"铁路": -1})
 
 
 def test_outputs(tmp_path, graves, lines, zones):
@@ -197,7 +204,7 @@ def test_cemetery_coverage_townships(towns, cemeteries):
     # origins are the township codes (representative points); destinations the cemetery index
     cost = pd.DataFrame({"origin": ["T1", "T1", "T2", "T2", "T3", "T3"], "destination": [0, 1, 0, 2, 1, 2],
                          "minutes": [1.0, 2.0, 20.0, 5.0, 40.0, 1.0]})
-    res = cemetery_coverage(None, cemeteries, towns, cost=cost)
+    res = cemetery_coverage(cemeteries, towns, cost=cost)
     t = res.townships.set_index("code")
     assert list(t.index) == ["T1", "T2", "T3"]
     assert t["n_public"].tolist() == [2, 0, 0]
@@ -213,7 +220,7 @@ def test_cemetery_coverage_townships(towns, cemeteries):
     assert c["remaining"].tolist() == [600, 400, 2990]
     assert res.params["minutes"] == 30
     # a longer limit serves T3
-    res60 = cemetery_coverage(None, cemeteries, towns, minutes=60, cost=cost)
+    res60 = cemetery_coverage(cemeteries, towns, minutes=60, cost=cost)
     assert res60.unserved.empty
 
 
@@ -223,7 +230,7 @@ def test_cemetery_coverage_with_villages(tmp_path, towns, cemeteries):
     cost = pd.DataFrame({"origin": [0, 1, 2, 3], "destination": [0, 0, 1, 1], "minutes": [3.0, 25.0, 35.0, 50.0]})
     cem = cemeteries.assign(used=[400, 600, 10])  # 骨灰堂B over-used
     with pytest.warns(DataWarning, match="已使用数大于容量"):
-        res = cemetery_coverage(None, cem, towns, cost=cost, demand=villages)
+        res = cemetery_coverage(cem, towns, cost=cost, demand=villages)
     t = res.townships.set_index("code")
     assert t.loc["T2", "demand_total"] == 500 and t.loc["T2", "demand_covered"] == 300
     assert t.loc["T2", "share_covered"] == pytest.approx(0.6)

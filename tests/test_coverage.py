@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from mzgeo import CRSError, DataWarning, InputError
-from mzgeo.analysis.coverage import coverage, daycare_coverage
+from mzgeo import DataWarning, InputError
+from mzgeo.analysis.coverage import coverage
+from mzgeo.analysis.daycare import daycare_coverage
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -105,7 +106,7 @@ def _expected_by_unit(threshold: float) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------------------------
 def test_points_nearest_minutes_covered(net, facilities, demand):
-    res = coverage(net, facilities, demand, 20, weight="elderly")
+    res = coverage(facilities, demand, network=net, minutes=20, weight_col="elderly")
     t = _times()[:, FAC_NODES]
     p = res.points
     np.testing.assert_allclose(p["minutes"], t.min(axis=1), atol=1e-9)
@@ -120,8 +121,8 @@ def test_points_nearest_minutes_covered(net, facilities, demand):
 
 
 def test_cost_table_gives_same_result(net, facilities, demand, cost, units):
-    a = coverage(net, facilities, demand, [5, 10, 15, 20], units=units)
-    b = coverage(None, facilities, demand, [5, 10, 15, 20], cost=cost, units=units)
+    a = coverage(facilities, demand, network=net, minutes=[5, 10, 15, 20], units=units)
+    b = coverage(facilities, demand, minutes=[5, 10, 15, 20], cost=cost, units=units)
     pd.testing.assert_frame_equal(
         pd.DataFrame(a.points).drop(columns="geometry"), pd.DataFrame(b.points).drop(columns="geometry"),
         check_exact=False, atol=1e-9,
@@ -132,7 +133,7 @@ def test_cost_table_gives_same_result(net, facilities, demand, cost, units):
 
 @pytest.mark.parametrize("threshold", [5, 10, 15, 20])
 def test_by_unit_matches_independent_computation(net, facilities, demand, units, threshold):
-    res = coverage(net, facilities, demand, [5, 10, 15, 20], units=units)
+    res = coverage(facilities, demand, network=net, minutes=[5, 10, 15, 20], units=units)
     got = res.by_unit(minutes=threshold).set_index("code")
     exp = _expected_by_unit(threshold)
     for col in exp.columns:
@@ -155,7 +156,7 @@ def test_by_unit_matches_independent_computation(net, facilities, demand, units,
 def test_levels_and_unit_code_priority(facilities, demand, cost, units):
     dem = demand.copy()
     dem["unit_code"] = [None] * 8 + ["T2"]  # village 8 lies in T3 but its register says T2
-    res = coverage(None, facilities, dem, 20, cost=cost)
+    res = coverage(facilities, dem, minutes=20, cost=cost)
     with pytest.warns(DataWarning, match="不一致"):
         tab = res.by_unit(units, level="乡镇街道").set_index("code")
     assert list(tab.index) == ["T1", "T2", "T3"]
@@ -167,7 +168,7 @@ def test_levels_and_unit_code_priority(facilities, demand, cost, units):
 def test_points_outside_every_unit_are_kept(facilities, demand, cost, units):
     small = units[units["code"] != "T3"].copy()
     small.loc[small["code"] == "C", "geometry"] = box(-500, -500, 3500, 3500)
-    res = coverage(None, facilities, demand, 20, cost=cost)
+    res = coverage(facilities, demand, minutes=20, cost=cost)
     with pytest.warns(DataWarning, match="不在任何行政区内"):
         tab = res.by_unit(small).set_index("code")
     assert tab.loc["未匹配", "n_points"] == 3
@@ -176,7 +177,7 @@ def test_points_outside_every_unit_are_kept(facilities, demand, cost, units):
 
 
 def test_curve(net, facilities, demand, units):
-    res = coverage(net, facilities, demand, [20, 5, 10, 15])  # unsorted on purpose
+    res = coverage(facilities, demand, network=net, minutes=[20, 5, 10, 15])  # unsorted on purpose
     assert res.thresholds == (5.0, 10.0, 15.0, 20.0) and res.threshold == 20
     c = res.curve()
     assert c["threshold_minutes"].tolist() == [5, 10, 15, 20]
@@ -187,11 +188,11 @@ def test_curve(net, facilities, demand, units):
         exp = _expected_by_unit(t)
         for code in exp.index:
             assert cu.loc[(code, t), "share_covered"] == pytest.approx(exp.loc[code, "share_covered"])
-    pd.testing.assert_frame_equal(res.summary, c)
+    pd.testing.assert_frame_equal(res.summary(), c)
 
 
 def test_uncovered_clusters(net, facilities, demand):
-    res = coverage(net, facilities, demand, 20, cluster_radius_m=1500)
+    res = coverage(facilities, demand, network=net, minutes=20, cluster_radius_m=1500)
     unc = res.uncovered
     assert unc.index.tolist() == [6, 7, 8]
     # villages 6 and 7 are 1 km apart -> one gap of 1,500 elderly; village 8 alone (900)
@@ -204,13 +205,13 @@ def test_uncovered_clusters(net, facilities, demand):
     assert g.loc[2, "demand"] == 900
     assert g.geometry.geom_type.eq("Polygon").all()
     assert g.loc[1, "geometry"].contains(Point(2000, 2500))
-    fine = coverage(net, facilities, demand, 20, cluster_radius_m=500)
+    fine = coverage(facilities, demand, network=net, minutes=20, cluster_radius_m=500)
     assert fine.uncovered["cluster"].tolist() == [3, 2, 1]  # ranked by demand: 900, 800, 700
     assert res.params["cluster_radius_m"] == 1500
 
 
 def test_per_facility_load_and_capacity(net, facilities, demand):
-    res = coverage(net, facilities, demand, 20)
+    res = coverage(facilities, demand, network=net, minutes=20)
     pf = res.per_facility
     assert pf.loc["fa", "n_points"] == 2 and pf.loc["fa", "load"] == 300 and pf.loc["fa", "load_covered"] == 300
     assert pf.loc["fb", "load"] == 4200 and pf.loc["fb", "load_covered"] == 1800
@@ -220,17 +221,17 @@ def test_per_facility_load_and_capacity(net, facilities, demand):
 
 
 def test_weight_none_counts_points(facilities, demand, cost):
-    res = coverage(None, facilities, demand, 10, weight=None, cost=cost)
+    res = coverage(facilities, demand, minutes=10, weight_col=None, cost=cost)
     assert res.points["demand"].tolist() == [1.0] * 9
-    assert res.summary["demand_covered"].tolist() == [6]  # villages 0-5
-    res2 = coverage(None, facilities, demand, 10, weight="population", cost=cost)
-    assert res2.summary["demand_total"].iloc[0] == 4 * sum(ELDERLY)
+    assert res.summary()["demand_covered"].tolist() == [6]  # villages 0-5
+    res2 = coverage(facilities, demand, minutes=10, weight_col="population", cost=cost)
+    assert res2.summary()["demand_total"].iloc[0] == 4 * sum(ELDERLY)
 
 
 def test_absent_pairs_are_unreachable(facilities, demand, cost, units):
     partial = cost[~cost["origin"].isin([7, 8])]
     with pytest.warns(DataWarning, match="无法到达任何设施"):
-        res = coverage(None, facilities, demand, 20, cost=partial, units=units)
+        res = coverage(facilities, demand, minutes=20, cost=partial, units=units)
     unreach = res.problems[res.problems["problem"] == "unreachable"]
     assert unreach["item"].tolist() == [7, 8] and unreach["name"].tolist() == ["村7", "村8"]
     assert res.points.loc[[7, 8], "minutes"].isna().all()
@@ -244,33 +245,34 @@ def test_absent_pairs_are_unreachable(facilities, demand, cost, units):
 
 def test_inputs_checked(facilities, demand, cost, net):
     with pytest.raises(InputError, match="minutes"):
-        coverage(None, facilities, demand, -5, cost=cost)
+        coverage(facilities, demand, minutes=-5, cost=cost)
     with pytest.raises(InputError, match="weight"):
-        coverage(None, facilities, demand, 5, weight="elders", cost=cost)
+        coverage(facilities, demand, minutes=5, weight_col="elders", cost=cost)
     with pytest.raises(InputError, match="之一"):
-        coverage(net, facilities, demand, 5, cost=cost)
-    with pytest.raises(CRSError, match="经纬度"):
-        coverage(None, facilities.to_crs(4326), demand.to_crs(4326), 5, cost=cost)
+        coverage(facilities, demand, network=net, minutes=5, cost=cost)
+    # geographic input is projected (the one CRS policy, mzgeo.crs.analysis_layers), not refused
+    ll = coverage(facilities.to_crs(4326), demand.to_crs(4326), minutes=5, cost=cost)
+    assert ll.points["covered"].tolist() == coverage(facilities, demand, minutes=5, cost=cost).points["covered"].tolist()
     with pytest.raises(InputError, match="索引有重复"):
-        coverage(None, facilities, pd.concat([demand, demand]), 5, cost=cost)
+        coverage(facilities, pd.concat([demand, demand]), minutes=5, cost=cost)
     with pytest.raises(InputError, match="units"):
-        coverage(None, facilities, demand, 5, cost=cost).by_unit()
+        coverage(facilities, demand, minutes=5, cost=cost).by_unit()
     with pytest.raises(InputError, match="级别"):
-        coverage(None, facilities, demand, 5, cost=cost).by_unit(
+        coverage(facilities, demand, minutes=5, cost=cost).by_unit(
             gpd.GeoDataFrame({"code": ["A"], "level": ["区县"]}, geometry=[box(0, 0, 1, 1)], crs=CRS), level="村社区"
         )
 
 
 def test_empty_facilities(demand, units):
     empty = gpd.GeoDataFrame({"name": []}, geometry=[], crs=CRS)
-    res = coverage(None, empty, demand, 15, cost=pd.DataFrame({"origin": [], "destination": [], "minutes": []}))
+    res = coverage(empty, demand, minutes=15, cost=pd.DataFrame({"origin": [], "destination": [], "minutes": []}))
     assert not res.points["covered"].any()
     assert res.points["minutes"].isna().all()
     assert len(res.per_facility) == 0
 
 
 def test_excel_and_gpkg(tmp_path, net, facilities, demand, units):
-    res = coverage(net, facilities, demand, [10, 20], units=units)
+    res = coverage(facilities, demand, network=net, minutes=[10, 20], units=units)
     path = res.to_excel(tmp_path / "cov.xlsx")
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["分区覆盖", "覆盖率曲线", "需求点覆盖", "未覆盖需求点", "缺口片区", "设施服务量", "参数"]
@@ -326,7 +328,7 @@ def test_daycare_coverage_by_hand(villages, centres):
     t = {0: [0, 30, 40], 1: [16, 25, 50], 2: [18, 12, 30], 3: [30, 0, 21], 4: [40, 19, 22], 5: [50, 21, 0]}
     cost = pd.DataFrame([(i, j, m) for i, ms in t.items() for j, m in enumerate(ms)],
                         columns=["origin", "destination", "minutes"])
-    res = daycare_coverage(None, centres, villages, cost=cost)
+    res = daycare_coverage(centres, villages, cost=cost)
     v = res.villages
     # urban: 是 -> True; 否/农村 -> False; missing -> village_type (社区 -> urban)
     assert v["urban"].tolist() == [True, False, True, False, False, False]
@@ -344,12 +346,12 @@ def test_daycare_coverage_by_hand(villages, centres):
     c = res.centres
     assert c["matched_village"].tolist() == [0, 3, 5]
     assert c["match_method"].tolist() == ["村社区名称", "村社区代码", "村社区名称"]
-    s = res.summary.iloc[0]
+    s = res.summary().iloc[0]
     assert s["n_villages"] == 6 and s["n_centres"] == 3 and s["n_meal"] == 2 and s["n_medical"] == 2
     assert s["n_without_own"] == 3 and s["n_gaps"] == 0
     assert s["n_covered_meal"] == 3 and s["n_covered_medical"] == 5
     # tighter thresholds: 南村 (urban, 12 min) and 新村 V5 (rural, 19 min) drop out
-    tight = daycare_coverage(None, centres, villages, minutes_urban=10, minutes_rural=15, cost=cost)
+    tight = daycare_coverage(centres, villages, minutes_urban=10, minutes_rural=15, cost=cost)
     assert tight.villages["covered"].tolist() == [True, False, False, True, False, True]
     assert tight.gaps.index.tolist() == [1, 2, 4]
     assert tight.params["minutes_urban"] == 10 and tight.params["minutes_rural"] == 15
@@ -363,7 +365,7 @@ def test_daycare_by_unit_and_outputs(tmp_path, villages, centres):
                         columns=["origin", "destination", "minutes"])
     # V5 has unit_code T1 but lies in T2's polygon: the code wins, with a warning at once
     with pytest.warns(DataWarning, match="不一致"):
-        res = daycare_coverage(None, centres, villages, minutes_urban=10, minutes_rural=15, cost=cost, units=units)
+        res = daycare_coverage(centres, villages, minutes_urban=10, minutes_rural=15, cost=cost, units=units)
     assert res.problems["problem"].tolist() == ["unit_mismatch"]
     tab = res.by_unit().set_index("code")
     assert tab.loc["T1", "n_villages"] == 4 and tab.loc["T2", "n_villages"] == 2
@@ -383,7 +385,7 @@ def test_daycare_on_network(net):
     dc = gpd.GeoDataFrame({"name": ["x", "y"], "village": ["a", "zz"]},
                           geometry=[Point(*NODES[0]), Point(*NODES[4])], crs=CRS)
     with pytest.warns(DataWarning, match="不匹配"):
-        res = daycare_coverage(net, dc, vill)
+        res = daycare_coverage(dc, vill, network=net)
     assert res.villages["minutes"].tolist() == pytest.approx([5, 5, 34])
     assert res.villages["covered"].tolist() == [True, True, False]
     assert res.villages["gap"].tolist() == [False, False, True]
@@ -394,7 +396,7 @@ def test_route_status_explains_missing_minutes(net, facilities, demand):
     far = pd.concat([demand, gpd.GeoDataFrame({"name": ["远村"], "elderly": [10]}, geometry=[Point(2000, -5000)],
                                               crs=CRS, index=[99])])
     with pytest.warns(DataWarning, match="远村"):
-        res = coverage(net, facilities, far, 20)
+        res = coverage(facilities, far, network=net, minutes=20)
     assert res.points.loc[99, "route_status"] == "距道路过远"
     assert np.isnan(res.points.loc[99, "minutes"]) and not res.points.loc[99, "covered"]
     assert (res.points.loc[0:8, "route_status"] == "正常").all()

@@ -18,7 +18,8 @@ from shapely.geometry import LineString, Point, box
 from mzgeo import DataWarning
 from mzgeo.analysis.beds import accessibility, bed_ratio
 from mzgeo.analysis.burial import burial_zone_check, cemetery_coverage
-from mzgeo.analysis.coverage import coverage, daycare_coverage
+from mzgeo.analysis.coverage import coverage
+from mzgeo.analysis.daycare import daycare_coverage
 from mzgeo.analysis.shelters import shelter_adequacy
 from mzgeo.network import Network
 from mzgeo.report import label
@@ -81,7 +82,7 @@ def _listed(res, tmp_path, expected):
 
 def test_coverage_lists_points_without_location(net, facilities, demand, units, tmp_path):
     with pytest.warns(DataWarning, match="没有坐标"):
-        res = coverage(net, facilities, demand, 15, weight="elderly", units=units)
+        res = coverage(facilities, demand, network=net, minutes=15, weight_col="elderly", units=units)
     _listed(res, tmp_path, [("需求点", "无位置村", "no_location"), ("需求点", "空点村", "no_location"),
                             ("设施", "无位置设施", "no_location")])
     # the figures are over the located points only, and say so: 10 + 40 elderly, both within 15 min
@@ -90,7 +91,7 @@ def test_coverage_lists_points_without_location(net, facilities, demand, units, 
 
 def test_accessibility_lists_points_without_location(net, facilities, demand, tmp_path):
     with pytest.warns(DataWarning, match="没有坐标"):
-        res = accessibility(facilities, demand, network=net, minutes=15, supply_col="beds", demand_col="elderly")
+        res = accessibility(facilities, demand, network=net, minutes=15, supply_col="beds", weight_col="elderly")
     _listed(res, tmp_path, [("需求点", "无位置村", "no_location"), ("供给设施", "无位置设施", "no_location")])
     assert len(res.points) == 2
 
@@ -105,14 +106,14 @@ def test_bed_ratio_lists_unit_without_elderly_and_institution_without_location(f
 
 def test_shelter_adequacy_lists_points_without_location(net, facilities, demand, tmp_path):
     with pytest.warns(DataWarning, match="没有坐标"):
-        res = shelter_adequacy(net, facilities, demand, minutes=15)
+        res = shelter_adequacy(facilities, demand, network=net, minutes=15)
     _listed(res, tmp_path, [("需求点", "空点村", "no_location"), ("避灾安置场所", "无位置设施", "no_location")])
-    assert res.summary.iloc[0]["persons"] == 40 + 160
+    assert res.summary().iloc[0]["persons"] == 40 + 160
 
 
 def test_daycare_coverage_lists_points_without_location(net, facilities, demand, units, tmp_path):
     with pytest.warns(DataWarning, match="没有坐标"):
-        res = daycare_coverage(net, facilities, demand, units=units)
+        res = daycare_coverage(facilities, demand, network=net, units=units)
     _listed(res, tmp_path, [("村社区", "无位置村", "no_location"), ("照料中心", "无位置设施", "no_location")])
 
 
@@ -120,7 +121,7 @@ def test_cemetery_coverage_lists_cemetery_without_location(net, facilities, unit
     cem = facilities.copy()
     cem.loc[1, "geometry"] = Point()  # POINT EMPTY: a GEOS traceback before
     with pytest.warns(DataWarning, match="几何为空"):
-        res = cemetery_coverage(net, cem, units)
+        res = cemetery_coverage(cem, units, network=net)
     _listed(res, tmp_path, [("公墓", "无位置设施", "no_location")])
 
 
@@ -141,7 +142,7 @@ def test_nan_coordinate_is_no_location(net, facilities, demand, tmp_path):
     dem.loc[1, "geometry"] = Point(np.nan, 0)
     dem.loc[2, "geometry"] = Point(1000, 0)
     with pytest.warns(DataWarning, match="NaN|没有坐标"):
-        res = coverage(net, facilities, dem, 15)
+        res = coverage(facilities, dem, network=net, minutes=15)
     nl = res.problems[res.problems["problem"] == "no_location"].set_index("name")["message"]
     assert sorted(nl.index) == ["无位置村", "无位置设施"]
     assert nl["无位置村"].startswith("坐标含 NaN")
@@ -150,7 +151,7 @@ def test_nan_coordinate_is_no_location(net, facilities, demand, tmp_path):
 def test_cost_table_needs_no_location(facilities, demand):
     """With a cost table no location is needed: the rows stay and nothing is dropped."""
     cost = pd.DataFrame({"origin": [0, 1, 2, 3], "destination": [0, 0, 0, 2], "minutes": [1.0, 2.0, 3.0, 4.0]})
-    res = coverage(None, facilities, demand, 15, cost=cost)
+    res = coverage(facilities, demand, minutes=15, cost=cost)
     assert len(res.points) == 4 and res.points["covered"].all()
     assert not (res.problems["problem"] == "no_location").any()
 

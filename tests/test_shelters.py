@@ -40,8 +40,8 @@ def test_known_optimum(small):
     # 180 are sheltered. Cheapest way: S2 takes c (50 x 1) and 10 of b (x 4); S1 takes a
     # (100 x 2) and 20 of b (x 3): 50 + 40 + 200 + 60 = 350 person-minutes (a instead of b
     # to S2 would cost 410). c -> S1 takes 12 min, beyond the 10-minute limit.
-    res = shelter_adequacy(None, sh, dem, minutes=10, cost=cost)
-    s = res.summary.iloc[0]
+    res = shelter_adequacy(sh, dem, minutes=10, cost=cost)
+    s = res.summary().iloc[0]
     assert s["persons"] == 230 and s["sheltered"] == 180 and s["shortfall"] == 50
     assert s["person_minutes"] == pytest.approx(350)
     a = res.assignments.set_index(["origin", "shelter"])["persons"].to_dict()
@@ -65,21 +65,21 @@ def test_known_optimum(small):
 
 def test_area_per_person_and_limits(small):
     dem, sh, cost = small
-    res = shelter_adequacy(None, sh, dem, minutes=10, area_per_person=2.0, cost=cost)
+    res = shelter_adequacy(sh, dem, minutes=10, area_per_person_m2=2.0, cost=cost)
     assert res.shelters["capacity"].tolist() == [120, 45]  # floor(91 / 2)
-    assert res.summary.loc[0, "sheltered"] == 165
+    assert res.summary().loc[0, "sheltered"] == 165
     # 2-minute limit: only a -> S1 (2 min) and c -> S2 (1 min)
-    res2 = shelter_adequacy(None, sh, dem, minutes=2, cost=cost)
+    res2 = shelter_adequacy(sh, dem, minutes=2, cost=cost)
     assert res2.points["sheltered"].tolist() == [100, 0, 50]
     assert res2.points["reachable_in_limit"].tolist() == [True, False, True]
-    assert res2.summary.loc[0, "persons_no_reach"] == 80
+    assert res2.summary().loc[0, "persons_no_reach"] == 80
     # a fifth of the residents to shelter: 20 + 16 + 10 = 46 persons, all fit
-    res3 = shelter_adequacy(None, sh, dem, minutes=10, cost=cost, share_to_shelter=0.2)
+    res3 = shelter_adequacy(sh, dem, minutes=10, cost=cost, share_to_shelter=0.2)
     assert res3.points["persons"].tolist() == pytest.approx([20, 16, 10])
-    assert res3.summary.loc[0, "sheltered"] == pytest.approx(46)
+    assert res3.summary().loc[0, "sheltered"] == pytest.approx(46)
     assert res3.params["share_to_shelter"] == 0.2
     with pytest.raises(InputError, match="share_to_shelter"):
-        shelter_adequacy(None, sh, dem, cost=cost, share_to_shelter=0)
+        shelter_adequacy(sh, dem, cost=cost, share_to_shelter=0)
 
 
 def _reference(P, C, pairs):
@@ -130,14 +130,14 @@ def test_capacity_never_exceeded_random_layers():
                  dem.geometry.y.to_numpy()[:, None] - sh.geometry.y.to_numpy()[None, :]) / 60.0
     i, j = np.nonzero(d <= 40)
     cost = pd.DataFrame({"origin": i, "destination": j, "minutes": d[i, j]})
-    res = shelter_adequacy(None, sh, dem, minutes=15, cost=cost)
+    res = shelter_adequacy(sh, dem, minutes=15, cost=cost)
     assert (res.shelters["assigned"] <= res.shelters["capacity"] + 1e-9).all()
     assert (res.points["sheltered"] <= res.points["persons"] + 1e-9).all()
     assert (res.assignments["minutes"] <= 15).all()
-    assert res.summary.loc[0, "sheltered"] == pytest.approx(res.assignments["persons"].sum())
+    assert res.summary().loc[0, "sheltered"] == pytest.approx(res.assignments["persons"].sum())
     total, _ = _reference(dem["population"].to_numpy(), sh["capacity"].to_numpy(),
                           [(a, b, 0) for a, b in zip(i[d[i, j] <= 15], j[d[i, j] <= 15], strict=True)])
-    assert res.summary.loc[0, "sheltered"] == pytest.approx(total)
+    assert res.summary().loc[0, "sheltered"] == pytest.approx(total)
 
 
 def test_tiers_table():
@@ -147,7 +147,7 @@ def test_tiers_table():
                           geometry=gpd.points_from_xy([0, 1, 2, 3], [1, 1, 1, 1]), crs=CRS)
     cost = pd.DataFrame({"origin": [0, 1, 2, 2, 0], "destination": [2, 3, 1, 0, 0],
                          "minutes": [5.0, 8.0, 9.0, 50.0, 30.0]})
-    res = shelter_adequacy(None, sh, dem, minutes=10, cost=cost, tier_minutes={"县级": 60})
+    res = shelter_adequacy(sh, dem, minutes=10, cost=cost, tier_minutes={"县级": 60})
     t = res.tiers.set_index("tier")
     assert list(t.index) == ["县级", "乡镇级", "村级"]  # tier names normalised
     assert t.loc["县级", "threshold_minutes"] == 60 and t.loc["村级", "threshold_minutes"] == 10
@@ -165,7 +165,7 @@ def test_missing_capacity_reported(small):
     dem, sh, cost = small
     sh = sh.assign(capacity=[np.nan, np.nan], area_m2=[np.nan, 90.0])
     with pytest.warns(DataWarning, match="容量与可用面积都缺失"):
-        res = shelter_adequacy(None, sh, dem, minutes=10, cost=cost)
+        res = shelter_adequacy(sh, dem, minutes=10, cost=cost)
     assert res.shelters["capacity"].tolist() == [0, 60]
     assert res.shelters["capacity_source"].tolist() == ["缺失", "面积折算"]
     assert res.problems["problem"].tolist() == ["missing_capacity"]
@@ -177,7 +177,7 @@ def test_by_unit_rollup_and_outputs(tmp_path, small):
                               "level": ["区县", "乡镇街道", "乡镇街道"]},
                              geometry=[box(-500, -500, 2500, 500), box(-500, -500, 1500, 500), box(1500, -500, 2500, 500)],
                              crs=CRS)
-    res = shelter_adequacy(None, sh, dem, minutes=10, cost=cost, units=units)
+    res = shelter_adequacy(sh, dem, minutes=10, cost=cost, units=units)
     t = res.by_unit().set_index("code")
     assert t.loc["T1", "persons"] == 180 and t.loc["T1", "sheltered"] == 130 and t.loc["T1", "shortfall"] == 50
     assert t.loc["T2", "sheltered"] == 50 and t.loc["T2", "share_sheltered"] == 1
@@ -185,7 +185,7 @@ def test_by_unit_rollup_and_outputs(tmp_path, small):
     assert t.loc["T2", "n_below_min"] == 1
     for col in ("persons", "sheltered", "shortfall", "n_shelters", "capacity_total"):
         assert t.loc["C", col] == pytest.approx(t.loc[["T1", "T2"], col].sum())
-    assert t.loc["C", "sheltered"] == res.summary.loc[0, "sheltered"]
+    assert t.loc["C", "sheltered"] == res.summary().loc[0, "sheltered"]
     only = res.by_unit(level="乡镇街道")
     assert only["code"].tolist() == ["T1", "T2"]
     path = res.to_excel(tmp_path / "shelters.xlsx")
@@ -209,13 +209,13 @@ def test_on_toy_network():
                            crs=CRS)
     sh = gpd.GeoDataFrame({"name": ["A", "B"], "capacity": [50, 40]},
                           geometry=gpd.points_from_xy([0, 3000], [0, 0]), crs=CRS)
-    res = shelter_adequacy(net, sh, dem, minutes=8)
+    res = shelter_adequacy(sh, dem, network=net, minutes=8)
     # A reaches points 0-2 (0, 4, 8 min), B points 1-3 (8, 4, 0): 90 places for 120 people
-    assert res.summary.loc[0, "sheltered"] == 90
+    assert res.summary().loc[0, "sheltered"] == 90
     assert res.points["minutes"].tolist() == pytest.approx([0, 4, 4, 0])
     # fewest person-minutes: points 0 -> A and 3 -> B at 0 min, then 20 of point 1 -> A and
     # 10 of point 2 -> B at 4 min: 120 person-minutes
-    assert res.summary.loc[0, "person_minutes"] == pytest.approx(120)
+    assert res.summary().loc[0, "person_minutes"] == pytest.approx(120)
     total, cost = _reference([30] * 4, [50, 40], [(0, 0, 0), (1, 0, 4), (2, 0, 8), (1, 1, 8), (2, 1, 4), (3, 1, 0)])
     assert (total, cost) == (90, 120)
 
@@ -223,28 +223,28 @@ def test_on_toy_network():
 def test_bad_inputs(small):
     dem, sh, cost = small
     with pytest.raises(InputError, match="minutes"):
-        shelter_adequacy(None, sh, dem, minutes=0, cost=cost)
+        shelter_adequacy(sh, dem, minutes=0, cost=cost)
     with pytest.raises(InputError, match="area_per_person"):
-        shelter_adequacy(None, sh, dem, area_per_person=-1, cost=cost)
+        shelter_adequacy(sh, dem, area_per_person_m2=-1, cost=cost)
     with pytest.raises(InputError, match="population"):
-        shelter_adequacy(None, sh, dem.drop(columns="population"), cost=cost)
+        shelter_adequacy(sh, dem.drop(columns="population"), cost=cost)
     with pytest.raises(InputError, match="负值"):
-        shelter_adequacy(None, sh.assign(capacity=-5), dem, cost=cost)
+        shelter_adequacy(sh.assign(capacity=-5), dem, cost=cost)
 
 
 def test_capacity_above_area_flagged_and_optionally_capped(small):
     dem, sh, cost = small
     sh = sh.assign(area_m2=[150.0, 91.0])  # S1: 120 declared > floor(150 / 1.5) = 100
     with pytest.warns(DataWarning, match="面积"):
-        res = shelter_adequacy(None, sh, dem, minutes=10, cost=cost)
+        res = shelter_adequacy(sh, dem, minutes=10, cost=cost)
     assert res.shelters["area_short"].tolist() == [True, False]
     assert res.shelters["area_capacity"].tolist() == [100, 60]
     assert res.shelters["capacity"].tolist() == [120, 60]  # declared capacity kept by default
-    assert res.summary.loc[0, "n_area_short"] == 1
+    assert res.summary().loc[0, "n_area_short"] == 1
     assert "面积不足" in res.tables()
     assert (res.problems["problem"] == "area_short").sum() == 1
     with pytest.warns(DataWarning):
-        capped = shelter_adequacy(None, sh, dem, minutes=10, cost=cost, cap_by_area=True)
+        capped = shelter_adequacy(sh, dem, minutes=10, cost=cost, cap_by_area=True)
     assert capped.shelters["capacity"].tolist() == [100, 60]
     assert capped.shelters["capacity_source"].tolist() == ["按面积核减", "面积折算"]
-    assert capped.summary.loc[0, "sheltered"] == 160  # 100 + 60 places
+    assert capped.summary().loc[0, "sheltered"] == 160  # 100 + 60 places

@@ -17,7 +17,8 @@ from .beds import (
     step_weights,
 )
 from .burial import BurialCheckResult, CemeteryResult, burial_zone_check, cemetery_coverage
-from .coverage import CoverageResult, DaycareResult, daycare_coverage
+from .coverage import CoverageResult
+from .daycare import DaycareResult, daycare_coverage
 from .result import PROBLEM_COLUMNS, AnalysisResult
 from .shelters import ShelterResult, max_shelter_lp, shelter_adequacy
 

@@ -37,6 +37,14 @@ from scipy import sparse
 
 from .. import settings
 from ..errors import InputError
+from ..io.checks import (
+    as_points,
+    check_crs,
+    check_frame,
+    concat_problems,
+    make_problems,
+    numeric_column,
+)
 from ..network.cost import cost_matrix, describe_source, pairs
 from ..report.excel import ACCESS_METHOD_SHORT
 from .admin import UnitTree, normalise_level
@@ -50,13 +58,7 @@ from .beds import (
 )
 from .result import (
     AnalysisResult,
-    as_points,
     attach_geometry,
-    check_crs,
-    check_frame,
-    concat_problems,
-    make_problems,
-    numeric_column,
     source_notes,
     warn_problems,
 )
@@ -176,7 +178,7 @@ def gravity_weights(scale_minutes: float, alpha: float, min_minutes: float = 0.0
 
 
 def _weight_fn(weights: Any, default: Mapping[float, float] | None) -> tuple[Any, Any]:
-    """``(function or None, description for params)`` from ``weights=`` (mapping or callable)."""
+    """Return ``(function or None, description for params)`` from ``weights=`` (mapping or callable)."""
     if weights is None and default is None:
         return None, None
     steps = default if weights is None else weights
@@ -366,14 +368,14 @@ def _neighbor_matrix(dem: Any, network: Any, neighbor_cost: Any, t_max: float) -
 def family_accessibility(
     supply: Any,
     demand: Any,
+    *,
     network: Any = None,
     cost: pd.DataFrame | None = None,
     method: str = "3sfca",
     minutes: float | None = None,
     supply_col: str = "beds",
-    demand_col: str = "elderly",
+    weight_col: str = "elderly",
     per_1000: bool = True,
-    *,
     weights: Mapping[float, float] | Callable[[np.ndarray], np.ndarray] | None = None,
     sigma_minutes: float | None = None,
     units: Any = None,
@@ -398,7 +400,7 @@ def family_accessibility(
 
     Parameters
     ----------
-    supply, demand, network, cost, minutes, supply_col, demand_col, per_1000, units, level, target_per_1000
+    supply, demand, network, cost, minutes, supply_col, weight_col, per_1000, units, level, target_per_1000
         As :func:`mzgeo.accessibility`. Only pairs within ``minutes`` (inclusive) are used
         by every method, RAAM included (its choice set).
     method : {"3sfca", "gravity", "fca", "weighted_catchment", "raam"}
@@ -462,17 +464,17 @@ def family_accessibility(
         msg = f"weights（分段权重）只用于 e2sfca、3sfca、weighted_catchment，{key} 不使用"
         raise InputError(msg)
     check_frame(supply, "供给设施图层", required=[supply_col], geometry=False)
-    check_frame(demand, "需求点图层", required=[demand_col], geometry=False)
-    check_crs(("供给设施图层", supply), ("需求点图层", demand), ("行政区图层", units))
+    check_frame(demand, "需求点图层", required=[weight_col], geometry=False)
+    _, (supply, demand, units) = check_crs(("供给设施图层", supply), ("需求点图层", demand), ("行政区图层", units))
     sup = as_points(supply, "供给设施图层")
     dem = as_points(demand, "需求点图层")
     s_vals, p_s = numeric_column(sup, supply_col, "供给设施")
-    d_vals, p_d = numeric_column(dem, demand_col, "需求点")
+    d_vals, p_d = numeric_column(dem, weight_col, "需求点")
     params: dict[str, Any] = {
         "method": FAMILY_METHODS[key],
         "minutes": t_max,
         "supply_col": supply_col,
-        "demand_col": demand_col,
+        "demand_col": weight_col,
         "per_1000": bool(per_1000),
     }
     params.update(describe_source(network, cost))
@@ -571,12 +573,13 @@ def family_accessibility(
     params["n_supply"] = len(sup)
     params["n_pairs_within"] = len(rows)
     lv = normalise_level(level)
-    result = AccessibilityResult(pts, sp, params, problems, source_notes(supply, demand), units=units, level=lv)
+    result = AccessibilityResult(params, problems, source_notes(supply, demand), units=units, level=lv,
+                                 points=pts, supply=sp)
     result.title = f"可达性（{FAMILY_METHODS[key]}）"
     if units is not None and "elderly" in units.columns and key in RATIO_METHODS and per_1000:
         from .beds import bed_ratio, compare_with_ratio
 
-        ratio = bed_ratio(sup, units, target_per_1000, beds_col=supply_col)
+        ratio = bed_ratio(sup, units, target_per_1000=target_per_1000, beds_col=supply_col)
         result.ratio = ratio
         result.comparison = compare_with_ratio(result, ratio, level=lv)
         result.params["target_per_1000"] = ratio.params["target_per_1000"]
@@ -659,14 +662,21 @@ class MethodComparison(AnalysisResult):
 
     title = "可达性方法比较"
 
-    def __init__(self, results: dict[str, AccessibilityResult], table: pd.DataFrame, per_method: dict[str, Any],
-                 to_layer: Callable[[pd.DataFrame], Any], params: dict, problems: pd.DataFrame,
-                 notes: list[str]) -> None:
-        super().__init__(params, problems, notes)
-        self.results = results
-        self.table = table
-        self._per_method = per_method
-        self._to_layer = to_layer
+    @property
+    def headline(self) -> str:
+        """Methods compared and units whose target status changes with the method, in Chinese."""
+        names = "、".join(SHORT_NAMES[m] for m in self.methods)
+        return f"比较 {len(self.methods)} 种方法（{names}）：{len(self.status_changes)} 个单位的达标结论随方法改变"
+
+    def summary(self) -> pd.DataFrame:
+        """One row per method: ``method``, ``name``, ``value_col``, ``mean``, ``min``, ``max``."""
+        rows = []
+        for m in self.methods:
+            r = self.results[m]
+            v = pd.to_numeric(r.points[r.value_col], errors="coerce")
+            rows.append({"method": m, "name": SHORT_NAMES[m], "value_col": r.value_col, "mean": v.mean(),
+                         "min": v.min(), "max": v.max()})
+        return pd.DataFrame(rows, columns=["method", "name", "value_col", "mean", "min", "max"])
 
     @property
     def methods(self) -> list[str]:
@@ -710,14 +720,14 @@ def _rank_within(values: pd.Series, groups: pd.Series, ascending: bool) -> pd.Se
 def compare_methods(
     supply: Any,
     demand: Any,
+    *,
     network: Any = None,
     cost: pd.DataFrame | None = None,
     methods: Sequence[str] | None = None,
     minutes: float | None = None,
     supply_col: str = "beds",
-    demand_col: str = "elderly",
+    weight_col: str = "elderly",
     per_1000: bool = True,
-    *,
     units: Any = None,
     level: str | None = None,
     target_per_1000: float | None = None,
@@ -731,7 +741,7 @@ def compare_methods(
 
     Parameters
     ----------
-    supply, demand, network, cost, minutes, supply_col, demand_col, per_1000
+    supply, demand, network, cost, minutes, supply_col, weight_col, per_1000
         As :func:`mzgeo.accessibility`.
     methods : sequence of str, optional
         Method keys; default every method of :data:`ALL_METHODS` (``fca`` only when
@@ -759,8 +769,15 @@ def compare_methods(
 
     Examples
     --------
-    >>> cmp = compare_methods(institutions, villages, network=drive, units=units, level="乡镇街道")  # doctest: +SKIP
-    >>> cmp.status_changes[["name", "n_methods_meeting"]]  # doctest: +SKIP
+    >>> import mzgeo
+    >>> demo = mzgeo.load_demo()
+    >>> drive = mzgeo.Network.from_lines(demo.roads, mode="drive")
+    >>> cmp = compare_methods(demo.institutions, demo.villages, network=drive, methods=["2sfca", "e2sfca"],
+    ...                       units=demo.units_township, level="乡镇街道")
+    >>> cmp.methods
+    ['2sfca', 'e2sfca']
+    >>> len(cmp.status_changes) <= len(cmp.table)
+    True
     """
     options = dict(options or {})
     if methods is None:
@@ -780,8 +797,8 @@ def compare_methods(
     target = float(settings.bed_target_per_1000 if target_per_1000 is None else target_per_1000)
     t_max = float(settings.beds_access_minutes if minutes is None else minutes)
     check_frame(supply, "供给设施图层", required=[supply_col], geometry=False)
-    check_frame(demand, "需求点图层", required=[demand_col], geometry=False)
-    check_crs(("供给设施图层", supply), ("需求点图层", demand), ("行政区图层", units))
+    check_frame(demand, "需求点图层", required=[weight_col], geometry=False)
+    _, (supply, demand, units) = check_crs(("供给设施图层", supply), ("需求点图层", demand), ("行政区图层", units))
     source = describe_source(network, cost)
     shared_cost = cost
     shared_nb = neighbor_cost
@@ -801,7 +818,7 @@ def compare_methods(
             kw.setdefault("neighbor_cost", shared_nb)
         # units are attached below, with one shared assignment of the points (no per-method bed ratio)
         results[m] = accessibility(supply, demand, cost=shared_cost, method=m, minutes=t_max, supply_col=supply_col,
-                                   demand_col=demand_col, per_1000=per_1000, **kw)
+                                   weight_col=weight_col, per_1000=per_1000, **kw)
         results[m].params.update(source)
     lv = normalise_level(level)
     per_method: dict[str, pd.DataFrame] = {}
@@ -823,7 +840,7 @@ def compare_methods(
         if "elderly" in units.columns and per_1000:
             from .beds import bed_ratio
 
-            admin = bed_ratio(as_points(supply, "供给设施图层"), units, target, beds_col=supply_col).table
+            admin = bed_ratio(as_points(supply, "供给设施图层"), units, target_per_1000=target, beds_col=supply_col).table
             admin = admin.set_index("code").reindex(frame.index)
             frame["beds_per_1000"] = admin["beds_per_1000"]
             frame["admin_ok"] = (admin["beds_per_1000"] >= target).where(admin["beds_per_1000"].notna())
@@ -897,5 +914,5 @@ def compare_methods(
         params.update({k: rp[k] for k in ("tau", "raam_cycles", "raam_final_step", "raam_converged")})
     problems = concat_problems([r.problems for r in results.values()]).drop_duplicates(
         subset=["problem", "layer", "item"], ignore_index=True)
-    return MethodComparison(results, frame, per_method, to_layer, params, problems,
-                            source_notes(supply, demand))
+    return MethodComparison(params, problems, source_notes(supply, demand), results=results, table=frame,
+                            _per_method=per_method, _to_layer=to_layer)

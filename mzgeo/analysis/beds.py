@@ -24,18 +24,20 @@ from scipy import sparse
 
 from .. import settings
 from ..errors import InputError
-from ..network.cost import cost_matrix, describe_source, pairs
-from .admin import AssignmentCache, UnitTree, normalise_level
-from .result import (
-    AnalysisResult,
+from ..io.checks import (
     as_points,
-    attach_geometry,
     check_crs,
     check_frame,
     concat_problems,
     located,
     make_problems,
     numeric_column,
+)
+from ..network.cost import cost_matrix, describe_source, pairs
+from .admin import UnitTree, normalise_level
+from .result import (
+    AnalysisResult,
+    attach_geometry,
     source_notes,
     warn_problems,
 )
@@ -101,13 +103,17 @@ class BedRatioResult(AnalysisResult):
 
     title = "每千名老人床位数"
 
-    def __init__(self, table: pd.DataFrame, total: pd.DataFrame, institutions: Any, tree: UnitTree, params: dict,
-                 problems: pd.DataFrame, notes: list[str]) -> None:
-        super().__init__(params, problems, notes)
-        self.table = table
-        self.total = total
-        self.institutions = institutions
-        self._tree = tree
+    @property
+    def headline(self) -> str:
+        """Beds per 1,000 elderly over the whole area against the target, in one Chinese sentence."""
+        t = self.total.iloc[0]
+        ratio = "—" if pd.isna(t["beds_per_1000"]) else f"{t['beds_per_1000']:.1f}"
+        return (f"每千名老人床位 {ratio} 张（目标 {self.params['target_per_1000']:g}），"
+                f"{len(self.below_target)} 个单位未达标")
+
+    def summary(self) -> pd.DataFrame:
+        """Return the 合计 row: beds, nursing beds, elderly, beds per 1,000, gap."""
+        return self.total
 
     @property
     def unassigned(self) -> pd.DataFrame:
@@ -197,9 +203,9 @@ def _elderly_bottom_up(tree: UnitTree, own: pd.Series) -> tuple[pd.Series, pd.Se
 def bed_ratio(
     institutions: Any,
     units: Any,
+    *,
     target_per_1000: float | None = None,
     nursing_share_target: float | None = None,
-    *,
     level: str | None = None,
     beds_col: str = "beds",
     nursing_col: str = "nursing_beds",
@@ -218,7 +224,7 @@ def bed_ratio(
     ----------
     institutions : geopandas.GeoDataFrame
         Canonical institutions layer (``beds``; ``nursing_beds`` optional; ``unit_code``
-        optional), metric CRS.
+        optional), any declared CRS.
     units : geopandas.GeoDataFrame or pandas.DataFrame
         Units with ``code``, ``elderly`` (persons aged 60+), and ``parent_code``/``level``
         when several levels are given (or one level whose parents should be rolled up to).
@@ -242,7 +248,7 @@ def bed_ratio(
     InputError
         Missing columns, negative numbers, repeated unit codes, bad targets.
     CRSError
-        Layers without CRS, geographic, or in different CRSs.
+        A layer without CRS (geographic or mixed-CRS layers are projected, :func:`mzgeo.crs.analysis_layers`).
 
     Warns
     -----
@@ -252,8 +258,13 @@ def bed_ratio(
 
     Examples
     --------
-    >>> res = bed_ratio(institutions, townships)            # doctest: +SKIP
-    >>> res.below_target[["name", "beds_per_1000", "bed_gap"]]  # doctest: +SKIP
+    >>> import mzgeo
+    >>> demo = mzgeo.load_demo()
+    >>> res = bed_ratio(demo.institutions, demo.units_township)
+    >>> res.headline
+    '每千名老人床位 37.8 张（目标 37.5），52 个单位未达标'
+    >>> res.below_target[["name", "beds_per_1000"]].round(1).head(2).to_numpy().tolist()
+    [['南浔区', 30.0], ['枫头镇', 3.5]]
     """
     target = float(settings.bed_target_per_1000 if target_per_1000 is None else target_per_1000)
     ntarget = float(settings.nursing_share_target if nursing_share_target is None else nursing_share_target)
@@ -265,7 +276,7 @@ def bed_ratio(
         raise InputError(msg)
     check_frame(institutions, "养老机构图层", required=[beds_col], geometry=False)
     check_frame(units, "行政区图层", required=["code", elderly_col], geometry=False)
-    check_crs(("养老机构图层", institutions), ("行政区图层", units))
+    _, (institutions, units) = check_crs(("养老机构图层", institutions), ("行政区图层", units))
     lv = normalise_level(level)
     tree = UnitTree(units)
     inst = as_points(institutions, "养老机构图层")
@@ -344,7 +355,8 @@ def bed_ratio(
         "n_institutions": len(inst),
         "n_units": int((~tree.nodes["synthetic"]).sum()),
     }
-    return BedRatioResult(table, total, inst_out, tree, params, problems, source_notes(institutions, units))
+    return BedRatioResult(params, problems, source_notes(institutions, units), table=table, total=total,
+                          institutions=inst_out, _tree=tree)
 
 
 # ============================================================================================
@@ -437,16 +449,23 @@ class AccessibilityResult(AnalysisResult):
 
     title = "床位可达性（两步移动搜索法）"
 
-    def __init__(self, points: Any, supply: Any, params: dict, problems: pd.DataFrame, notes: list[str],
-                 units: Any = None, level: str | None = None) -> None:
-        super().__init__(params, problems, notes)
-        self.points = points
-        self.supply = supply
-        self._units = units
-        self._level = level
-        self.comparison: pd.DataFrame | None = None
-        self.ratio: BedRatioResult | None = None
-        self._cache = AssignmentCache()
+    #: Per-unit comparison with the bed ratio (:func:`compare_with_ratio`), when units had elderly.
+    comparison: pd.DataFrame | None = None
+    #: The bed ratio of the same supply and units, when units had elderly.
+    ratio: BedRatioResult | None = None
+
+    @property
+    def headline(self) -> str:
+        """Demand-weighted mean accessibility, in one Chinese sentence."""
+        s = self.summary().iloc[0]
+        mean = "—" if pd.isna(s["mean"]) else f"{s['mean']:.3g}"
+        return f"{self.title}：需求点 {int(s['n_points'])} 个，平均 {self.value_col} = {mean}，无可达供给 {int(s['n_zero'])} 个"
+
+    def summary(self) -> pd.DataFrame:
+        """One row: ``n_points``, ``mean``, ``min``, ``median``, ``max`` of :attr:`value_col`, ``n_zero``."""
+        v = pd.to_numeric(self.points[self.value_col], errors="coerce")
+        return pd.DataFrame([{"value_col": self.value_col, "n_points": len(v), "mean": v.mean(), "min": v.min(),
+                              "median": v.median(), "max": v.max(), "n_zero": int((v.fillna(0) == 0).sum())}])
 
     @property
     def value_col(self) -> str:
@@ -527,14 +546,14 @@ def _identity_columns(df: pd.DataFrame) -> list[str]:
 def accessibility(
     supply: Any,
     demand: Any,
+    *,
     network: Any = None,
     cost: pd.DataFrame | None = None,
     method: str = "2sfca",
     minutes: float | None = None,
     supply_col: str = "beds",
-    demand_col: str = "elderly",
+    weight_col: str = "elderly",
     per_1000: bool = True,
-    *,
     weights: Mapping[float, float] | None = None,
     sigma_minutes: float | None = None,
     units: Any = None,
@@ -564,7 +583,7 @@ def accessibility(
     supply : geopandas.GeoDataFrame
         Facilities (e.g. institutions) with ``supply_col``.
     demand : geopandas.GeoDataFrame
-        Demand points (e.g. villages) with ``demand_col``.
+        Demand points (e.g. villages) with ``weight_col``.
     network : mzgeo.Network, optional
         Road network (usually ``mode="drive"``).
     cost : pandas.DataFrame, optional
@@ -575,7 +594,7 @@ def accessibility(
         (3SFCA, gravity, FCA ratio, weighted catchment, RAAM, equal to PySAL ``access``).
     minutes : float, optional
         Catchment (minutes); default ``settings.beds_access_minutes`` (30).
-    supply_col, demand_col : str
+    supply_col, weight_col : str
         Columns of supply (beds) and demand (elderly persons).
     per_1000 : bool
         Report per 1,000 demand (accessible beds per 1,000 elderly) instead of per person.
@@ -610,12 +629,16 @@ def accessibility(
     InputError
         Unknown method (the message lists them), missing columns, bad weights.
     CRSError
-        Layers in different or geographic CRSs.
+        A layer without CRS (geographic or mixed-CRS layers are projected, :func:`mzgeo.crs.analysis_layers`).
 
     Examples
     --------
-    >>> res = accessibility(institutions, villages, network=drive_net, method="e2sfca")  # doctest: +SKIP
-    >>> res.points["accessible_per_1000"].describe()  # doctest: +SKIP
+    >>> import mzgeo
+    >>> demo = mzgeo.load_demo()
+    >>> drive = mzgeo.Network.from_lines(demo.roads, mode="drive")
+    >>> res = accessibility(demo.institutions, demo.villages, network=drive, method="e2sfca")
+    >>> round(float(res.points["accessible_per_1000"].median()), 1)
+    30.2
     """
     from . import access as _family
 
@@ -626,16 +649,17 @@ def accessibility(
     _family.check_options(key, options)
     if key in _family.FAMILY_METHODS:
         return _family.family_accessibility(
-            supply, demand, network, cost, key, minutes, supply_col, demand_col, per_1000, weights=weights,
-            sigma_minutes=sigma_minutes, units=units, level=level, target_per_1000=target_per_1000, **options,
+            supply, demand, network=network, cost=cost, method=key, minutes=minutes, supply_col=supply_col,
+            weight_col=weight_col, per_1000=per_1000, weights=weights, sigma_minutes=sigma_minutes, units=units,
+            level=level, target_per_1000=target_per_1000, **options,
         )
     t_max = float(settings.beds_access_minutes if minutes is None else minutes)
     if not t_max > 0:
         msg = f"minutes 应为正数（分钟），实际为 {minutes!r}"
         raise InputError(msg)
     check_frame(supply, "供给设施图层", required=[supply_col], geometry=False)
-    check_frame(demand, "需求点图层", required=[demand_col], geometry=False)
-    check_crs(("供给设施图层", supply), ("需求点图层", demand), ("行政区图层", units))
+    check_frame(demand, "需求点图层", required=[weight_col], geometry=False)
+    _, (supply, demand, units) = check_crs(("供给设施图层", supply), ("需求点图层", demand), ("行政区图层", units))
     sup = as_points(supply, "供给设施图层")
     dem = as_points(demand, "需求点图层")
     p_loc: list[pd.DataFrame] = []
@@ -643,12 +667,12 @@ def accessibility(
         (sup, p_a), (dem, p_b) = located(sup, "供给设施"), located(dem, "需求点")
         p_loc = [p_a, p_b]
     s_vals, p_s = numeric_column(sup, supply_col, "供给设施")
-    d_vals, p_d = numeric_column(dem, demand_col, "需求点")
+    d_vals, p_d = numeric_column(dem, weight_col, "需求点")
     params: dict[str, Any] = {
         "method": METHODS[key],
         "minutes": t_max,
         "supply_col": supply_col,
-        "demand_col": demand_col,
+        "demand_col": weight_col,
         "per_1000": bool(per_1000),
     }
     if key == "2sfca":
@@ -702,9 +726,10 @@ def accessibility(
     params["n_supply"] = len(sup)
     params["n_pairs_within"] = int(matrix.nnz)
     lv = normalise_level(level)
-    result = AccessibilityResult(pts, sp, params, problems, source_notes(supply, demand), units=units, level=lv)
+    result = AccessibilityResult(params, problems, source_notes(supply, demand), units=units, level=lv,
+                                 points=pts, supply=sp)
     if units is not None and "elderly" in units.columns:
-        ratio = bed_ratio(sup, units, target_per_1000, beds_col=supply_col)
+        ratio = bed_ratio(sup, units, target_per_1000=target_per_1000, beds_col=supply_col)
         result.ratio = ratio
         result.comparison = compare_with_ratio(result, ratio, level=lv)
         result.params["target_per_1000"] = ratio.params["target_per_1000"]

@@ -22,18 +22,20 @@ import pandas as pd
 
 from .. import settings
 from ..errors import InputError
-from ..layers import VALUE_ALIASES
-from ..network.cost import cost_matrix, describe_source, nearest, pairs, quiet_repeat
-from .admin import UNASSIGNED, UnitTree, norm_codes
-from .result import (
-    AnalysisResult,
+from ..io.checks import (
     as_points,
-    attach_geometry,
     check_crs,
     check_frame,
     concat_problems,
     located,
     make_problems,
+)
+from ..layers import VALUE_ALIASES
+from ..network.cost import cost_matrix, describe_source, nearest, pairs, quiet_repeat
+from .admin import UNASSIGNED, UnitTree, norm_codes
+from .result import (
+    AnalysisResult,
+    attach_geometry,
     source_notes,
     warn_problems,
 )
@@ -92,13 +94,18 @@ class CemeteryResult(AnalysisResult):
 
     title = "公益性公墓/骨灰堂覆盖"
 
-    def __init__(self, townships: pd.DataFrame, cemeteries: Any, points: Any, tree: UnitTree, params: dict,
-                 problems: pd.DataFrame, notes: list[str]) -> None:
-        super().__init__(params, problems, notes)
-        self.townships = townships
-        self.cemeteries = cemeteries
-        self.points = points
-        self._tree = tree
+    @property
+    def headline(self) -> str:
+        """Townships without a public cemetery and not within reach of one, in one Chinese sentence."""
+        return (f"{len(self.townships)} 个乡镇街道中 {len(self.unserved)} 个既无公益性公墓（骨灰堂）"
+                f"也未全部在 {self.params['minutes']:g} 分钟内可达")
+
+    def summary(self) -> pd.DataFrame:
+        """One row: ``n_townships``, ``n_unserved``, ``n_cemeteries``, ``demand_total``, ``demand_covered``."""
+        t = self.townships
+        return pd.DataFrame([{"n_townships": len(t), "n_unserved": len(self.unserved),
+                              "n_cemeteries": len(self.cemeteries), "demand_total": float(t["demand_total"].sum()),
+                              "demand_covered": float(t["demand_covered"].sum())}])
 
     @property
     def unserved(self) -> pd.DataFrame:
@@ -132,21 +139,21 @@ def _cemetery_types(cem: pd.DataFrame) -> pd.Series:
 
 
 def cemetery_coverage(
-    network: Any,
     cemeteries: Any,
     units: Any,
-    minutes: float | None = None,
     *,
+    network: Any = None,
     cost: pd.DataFrame | None = None,
+    minutes: float | None = None,
     demand: Any = None,
-    weight: str | None = "population",
+    weight_col: str | None = "population",
     types: Sequence[str] | None = None,
     level: str | None = None,
 ) -> CemeteryResult:
     """Township coverage by public-welfare cemeteries and ashes halls, with capacity remaining.
 
     Each township is represented by its polygon's representative point (or, with
-    ``demand``, by its villages, weighted by ``weight``). A township is served when it has a
+    ``demand``, by its villages, weighted by ``weight_col``). A township is served when it has a
     public cemetery or ashes hall of its own, or when all its demand is within ``minutes``
     of one.
 
@@ -157,7 +164,7 @@ def cemetery_coverage(
     cemeteries : geopandas.GeoDataFrame
         Canonical cemeteries layer (``cemetery_type``, ``capacity``, ``used``).
     units : geopandas.GeoDataFrame
-        Units (townships, or several levels with ``level``/``parent_code``), metric CRS.
+        Units (townships, or several levels with ``level``/``parent_code``), any declared CRS.
     minutes : float, optional
         Travel-time limit (minutes); default ``settings.cemetery_minutes`` (30).
     cost : pandas.DataFrame, optional
@@ -165,7 +172,7 @@ def cemetery_coverage(
         ``demand`` is None; ``destination`` = cemetery index; ``minutes``).
     demand : geopandas.GeoDataFrame, optional
         Demand points (villages) instead of township representative points.
-    weight : str or None
+    weight_col : str or None
         Demand column of ``demand`` (``"population"``); None or absent counts points.
     types : sequence of str, optional
         Cemetery types that count; default 公益性公墓 and 骨灰堂.
@@ -182,7 +189,7 @@ def cemetery_coverage(
     InputError
         Bad limit, missing columns, units without geometry when ``demand`` is None.
     CRSError
-        Layers without CRS, geographic, or in different CRSs.
+        A layer without CRS (geographic or mixed-CRS layers are projected, :func:`mzgeo.crs.analysis_layers`).
     """
     limit = float(settings.cemetery_minutes if minutes is None else minutes)
     if not limit > 0:
@@ -191,7 +198,7 @@ def cemetery_coverage(
     kinds = tuple(types) if types is not None else PUBLIC_CEMETERY_TYPES
     check_frame(cemeteries, "公墓图层", geometry=False)
     check_frame(units, "行政区图层", required=["code"], geometry=False)
-    check_crs(("公墓图层", cemeteries), ("行政区图层", units), ("需求点图层", demand))
+    _, (cemeteries, units, demand) = check_crs(("公墓图层", cemeteries), ("行政区图层", units), ("需求点图层", demand))
     tree = UnitTree(units)
     if level is not None:
         sel = tree.select(level)
@@ -255,9 +262,9 @@ def cemetery_coverage(
         da, p_da = tree.assign(dem, prefer="code", layer="需求点")
         probs.append(p_da)
         d_unit = da["unit"].map(anc).astype("object")
-        if weight is not None and weight in dem.columns:
-            d_w = pd.to_numeric(dem[weight], errors="coerce").fillna(0.0).to_numpy(dtype="float64")
-            weight_used = weight
+        if weight_col is not None and weight_col in dem.columns:
+            d_w = pd.to_numeric(dem[weight_col], errors="coerce").fillna(0.0).to_numpy(dtype="float64")
+            weight_used = weight_col
         else:
             d_w = np.ones(len(dem))
             weight_used = "按点计数"
@@ -334,7 +341,8 @@ def cemetery_coverage(
         "n_cemeteries": len(cem),
         "n_public": int(public.sum()),
     }
-    return CemeteryResult(townships, cem_out, pts, tree, params, problems, source_notes(cemeteries, units))
+    return CemeteryResult(params, problems, source_notes(cemeteries, units), townships=townships, cemeteries=cem_out,
+                          points=pts, _tree=tree)
 
 
 # ============================================================================================
@@ -371,16 +379,17 @@ class BurialCheckResult(AnalysisResult):
 
     title = "三沿五区坟墓整治台账"
 
-    def __init__(self, violations: pd.DataFrame, points: Any, by_village: pd.DataFrame, ledger: pd.DataFrame,
-                 rules_applied: pd.DataFrame, zones_layer: Any, params: dict, problems: pd.DataFrame,
-                 notes: list[str]) -> None:
-        super().__init__(params, problems, notes)
-        self.violations = violations
-        self.points = points
-        self.by_village = by_village
-        self.ledger = ledger
-        self.rules_applied = rules_applied
-        self._zones_layer = zones_layer
+    @property
+    def headline(self) -> str:
+        """Points in no-burial zones, in one Chinese sentence."""
+        s = self.summary().iloc[0]
+        return f"{int(s['n_points'])} 个点位中 {int(s['n_violating'])} 个位于禁葬区域（三沿五区），涉及 {int(s['n_villages'])} 个村"
+
+    def summary(self) -> pd.DataFrame:
+        """One row: ``n_points``, ``n_violating``, ``n_villages`` (villages with a violating point)."""
+        n_vill = int((self.by_village["n_violating"] > 0).sum()) if "n_violating" in self.by_village else 0
+        return pd.DataFrame([{"n_points": len(self.points), "n_violating": int(self.points["violates"].sum()),
+                              "n_villages": n_vill}])
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Sheets: 整治台账, 分村统计, 违规明细, 检查规则."""
@@ -392,8 +401,10 @@ class BurialCheckResult(AnalysisResult):
         }
 
     def layers(self) -> dict[str, Any]:
-        """Layers: ``burial_violations`` (points in violation), ``no_burial_zones`` (buffers and
-        zones checked)."""
+        """Layers: ``burial_violations`` (points in violation), ``no_burial_zones``.
+
+        ``no_burial_zones`` holds the line buffers and the zones checked.
+        """
         pts = self.points[self.points["violates"]]
         return {"burial_violations": pts, "no_burial_zones": self._zones_layer}
 
@@ -499,8 +510,8 @@ def burial_zone_check(
     points: Any,
     lines: Any = None,
     zones: Any = None,
-    buffers: Mapping[str, float] | None = None,
     *,
+    buffers_m: Mapping[str, float] | None = None,
     line_class_col: str | None = None,
     zone_type_col: str = "zone_type",
     units: Any = None,
@@ -509,26 +520,26 @@ def burial_zone_check(
 ) -> BurialCheckResult:
     """Graves or cemetery sites in no-burial zones (三沿五区), per grave and per village.
 
-    A point breaks a 三沿 rule when it lies within ``buffers[class]`` metres (inclusive) of a
+    A point breaks a 三沿 rule when it lies within ``buffers_m[class]`` metres (inclusive) of a
     line of that class, and a zone rule when it lies in (or on the edge of) a zone polygon.
-    Lines of classes absent from ``buffers`` are not checked (e.g. 村道).
+    Lines of classes absent from ``buffers_m`` are not checked (e.g. 村道).
 
     Parameters
     ----------
     points : geopandas.GeoDataFrame
         Graves (canonical ``graves`` layer: ``grave_id``, ``village``, ``unit_code``) or
-        cemetery sites (points or polygons), metric CRS.
+        cemetery sites (points or polygons), any declared CRS.
     lines : GeoDataFrame, list or dict of GeoDataFrame, optional
         Line layers: roads (``road_class``), railways (``rail_class`` optional), rivers
         (``river_class`` optional). In a dict the key names the class of lines whose class
-        column is missing or not in ``buffers`` (``{"铁路": railways, "主要河道": rivers}``).
+        column is missing or not in ``buffers_m`` (``{"铁路": railways, "主要河道": rivers}``).
         Railway and river layers are recognised (layer kind from :func:`mzgeo.read_layer`,
         a ``rail_class``/``river_class`` column, or a key such as ``"railways"``/``"rivers"``)
         and their features default to 铁路 and 主要河道 (so 普速铁路/高速铁路 count as 铁路).
     zones : GeoDataFrame, list or dict of GeoDataFrame, optional
         Zone polygons with ``zone_type`` (水源保护区, 风景名胜区, 工业园区, 开发区, 文物保护区...);
         in a dict the key is the type of zones without one.
-    buffers : mapping, optional
+    buffers_m : mapping, optional
         Buffer (m) per line class; default ``settings.burial_buffer_m`` (铁路/高速公路 200,
         国道/省道/主要河道 100).
     line_class_col : str, optional
@@ -548,14 +559,19 @@ def burial_zone_check(
     Raises
     ------
     InputError
-        No lines and no zones, a line layer without class, bad buffers.
+        No lines and no zones, a line layer without class, bad buffers_m.
     CRSError
-        Layers without CRS, geographic, or in different CRSs.
+        A layer without CRS (geographic or mixed-CRS layers are projected, :func:`mzgeo.crs.analysis_layers`).
 
     Examples
     --------
-    >>> res = burial_zone_check(graves, lines={"铁路": rail, "道路": roads}, zones=zones)  # doctest: +SKIP
-    >>> res.to_excel("三沿五区台账.xlsx")  # doctest: +SKIP
+    >>> import mzgeo, tempfile, pathlib
+    >>> demo = mzgeo.load_demo()
+    >>> res = burial_zone_check(demo.graves, lines={"铁路": demo.railways, "主要河道": demo.rivers}, zones=demo.zones)
+    >>> res.headline
+    '3150 个点位中 739 个位于禁葬区域（三沿五区），涉及 203 个村'
+    >>> res.to_excel(pathlib.Path(tempfile.mkdtemp()) / "三沿五区台账.xlsx").name
+    '三沿五区台账.xlsx'
     """
     import geopandas as gpd
     import shapely
@@ -563,14 +579,14 @@ def burial_zone_check(
     if lines is None and zones is None:
         msg = "请至少提供 lines（铁路、道路、河道）或 zones（禁葬区域面）之一"
         raise InputError(msg)
-    buf = dict(settings.burial_buffer_m if buffers is None else buffers)
+    buf = dict(settings.burial_buffer_m if buffers_m is None else buffers_m)
     if any(not float(v) >= 0 for v in buf.values()):
         msg = f"buffers 的缓冲距离应为非负数（米），实际为 {buf!r}"
         raise InputError(msg)
     check_frame(points, "坟墓/点位图层", geometry=True)
     line_gdf, p_l = _collect_lines(lines, line_class_col, buf)
     zone_gdf, p_z = _collect_zones(zones, zone_type_col)
-    check_crs(("坟墓/点位图层", points), ("线状图层", line_gdf), ("区域图层", zone_gdf), ("行政区图层", units))
+    _, (points, line_gdf, zone_gdf, units) = check_crs(("坟墓/点位图层", points), ("线状图层", line_gdf), ("区域图层", zone_gdf), ("行政区图层", units))
     points, p_loc = located(points, "坟墓/点位")  # a point without a location cannot be checked
     pts_geom = points.geometry.to_numpy()
     n = len(points)
@@ -689,7 +705,7 @@ def burial_zone_check(
         ledger[col] = ""
     viol = viol.drop(columns="pos")
     rules_df = pd.DataFrame(rules_applied, columns=["rule", "rule_group", "feature_class", "buffer_m", "n_features"])
-    # a layer of the zones checked: line buffers dissolved per class, and the zone polygons
+    # a layer of the zones checked: line buffers_m dissolved per class, and the zone polygons
     zl = []
     if line_gdf is not None and len(line_gdf):
         bufs = line_gdf.geometry.buffer(line_gdf["buffer_m"].to_numpy())
@@ -715,6 +731,6 @@ def burial_zone_check(
         "n_zones": 0 if zone_gdf is None else len(zone_gdf),
     }
     logger.info("三沿五区检查：%d 个点中 %d 个位于禁葬区域", n, int(pts["violates"].sum()))
-    return BurialCheckResult(viol, pts, by_village, ledger, rules_df, zones_layer, params, problems,
-                             source_notes(points))
+    return BurialCheckResult(params, problems, source_notes(points), violations=viol, points=pts,
+                             by_village=by_village, ledger=ledger, rules_applied=rules_df, _zones_layer=zones_layer)
 

@@ -3,8 +3,8 @@
 :func:`coverage` works for any facility kind (shelters, day-care centres, institutions,
 cemeteries): the nearest facility of every demand point on the road network (or from a cost
 table), covered or not, rolled up by administrative unit, with the uncovered points grouped into
-gap clusters and the demand load of each facility. :func:`daycare_coverage` applies the
-day-care rules (urban 15 / rural 20 minutes; one centre per village or community).
+gap clusters and the demand load of each facility. The day-care rules are in
+:mod:`mzgeo.analysis.daycare`.
 """
 
 from __future__ import annotations
@@ -20,19 +20,8 @@ from scipy.spatial import cKDTree
 
 from .. import settings
 from ..errors import InputError
-from ..network.cost import describe_source, nearest, quiet_repeat
-from .admin import (
-    UNASSIGNED,
-    AssignmentCache,
-    UnitTree,
-    norm_codes,
-    normalise_level,
-    weighted_quantile_by_group,
-)
-from .result import (
-    AnalysisResult,
+from ..io.checks import (
     as_points,
-    attach_geometry,
     check_crs,
     check_frame,
     concat_problems,
@@ -40,18 +29,26 @@ from .result import (
     make_problems,
     numeric_column,
     parse_minutes,
+)
+from ..network.cost import describe_source, nearest
+from .admin import (
+    UNASSIGNED,
+    AssignmentCache,
+    UnitTree,
+    normalise_level,
+    weighted_quantile_by_group,
+)
+from .result import (
+    AnalysisResult,
+    attach_geometry,
     source_notes,
-    truthy,
     warn_problems,
 )
 
-__all__ = ["CoverageResult", "DaycareResult", "coverage", "daycare_coverage"]
+__all__ = ["CoverageResult", "coverage"]
 
 logger = logging.getLogger("mzgeo")
 
-#: Default distance (m) linking uncovered points into one gap cluster (practice; override with
-#: ``cluster_radius_m=`` or ``settings.gap_cluster_radius_m``).
-GAP_CLUSTER_RADIUS_M = 1500.0
 
 _ID_COLS = ("name", "code", "unit_code", "village", "village_type", "urban", "tier")
 
@@ -64,7 +61,7 @@ def _weights(dem: pd.DataFrame, weight: str | None, layer: str) -> tuple[pd.Seri
     if weight is None:
         return pd.Series(1.0, index=dem.index), concat_problems([])
     if weight not in dem.columns:
-        msg = f"{layer} 缺少需求权重列 {weight!r}；可用 weight='elderly'、'population' 或 None（按点计数）"
+        msg = f"{layer} 缺少需求权重列 {weight!r}；可用 weight_col='elderly'、'population' 或 None（按点计数）"
         raise InputError(msg)
     return numeric_column(dem, weight, layer)
 
@@ -142,32 +139,6 @@ class CoverageResult(AnalysisResult):
 
     title = "设施覆盖分析"
 
-    def __init__(
-        self,
-        points: Any,
-        facilities: Any,
-        thresholds: tuple[float, ...],
-        params: dict,
-        problems: pd.DataFrame,
-        notes: list[str],
-        *,
-        units: Any = None,
-        level: str | None = None,
-        cluster_radius_m: float,
-        capacity: pd.Series | None,
-    ) -> None:
-        super().__init__(params, problems, notes)
-        self.points = points
-        self.thresholds = thresholds
-        self.threshold = thresholds[-1]
-        self._facilities = facilities
-        self._units = units
-        self._level = level
-        self._cache = AssignmentCache()
-        self.cluster_radius_m = float(cluster_radius_m)
-        self.uncovered, self.gap_clusters = _gap_clusters(points, self.cluster_radius_m)
-        self.per_facility = _per_facility(points, facilities, capacity)
-
     # ------------------------------------------------------------------------------------
     def _assigned(self, units: Any, level: Any = None) -> AssignmentCache:
         units = self._units if units is None else units
@@ -238,7 +209,7 @@ class CoverageResult(AnalysisResult):
             ``threshold_minutes``, ``demand_total``, ``demand_covered``, ``share_covered``.
         """
         if units is None and self._units is None:
-            return self.summary
+            return self.summary()
         parts = []
         for t in self.thresholds:
             tab = self.by_unit(units, level, minutes=t)[
@@ -252,6 +223,13 @@ class CoverageResult(AnalysisResult):
         return out.sort_values(["_o", "threshold_minutes"], kind="mergesort").drop(columns="_o").reset_index(drop=True)
 
     @property
+    def headline(self) -> str:
+        """Share of the demand within the coverage threshold, in one Chinese sentence."""
+        s = self.summary().iloc[-1]
+        share = "—" if pd.isna(s["share_covered"]) else f"{s['share_covered']:.1%}"
+        return (f"{self.threshold:g} 分钟内可达设施的需求 {s['demand_covered']:,.0f} / {s['demand_total']:,.0f}"
+                f"（{share}），缺口片区 {len(self.gap_clusters)} 个")
+
     def summary(self) -> pd.DataFrame:
         """Overall coverage at each threshold (same as ``curve()`` without units)."""
         d = self.points["demand"].to_numpy(dtype="float64")
@@ -269,7 +247,7 @@ class CoverageResult(AnalysisResult):
         out: dict[str, pd.DataFrame] = {}
         if self._units is not None:
             out["分区覆盖"] = self.by_unit()
-        out["覆盖率曲线"] = self.curve() if self._units is not None else self.summary
+        out["覆盖率曲线"] = self.curve() if self._units is not None else self.summary()
         out["需求点覆盖"] = pd.DataFrame(self.points).drop(columns="geometry", errors="ignore")
         out["未覆盖需求点"] = pd.DataFrame(self.uncovered).drop(columns="geometry", errors="ignore")
         out["缺口片区"] = pd.DataFrame(self.gap_clusters).drop(columns="geometry", errors="ignore")
@@ -277,8 +255,10 @@ class CoverageResult(AnalysisResult):
         return out
 
     def layers(self) -> dict[str, Any]:
-        """Layers: ``coverage_points``, ``uncovered``, ``gap_clusters``, ``facilities`` and, with
-        polygon units, ``coverage_units``."""
+        """Layers: ``coverage_points``, ``uncovered``, ``gap_clusters``, ``facilities``.
+
+        With polygon units also ``coverage_units``.
+        """
         out = {
             "coverage_points": self.points,
             "uncovered": self.uncovered,
@@ -379,13 +359,13 @@ def _per_facility(points: pd.DataFrame, facilities: pd.DataFrame, capacity: pd.S
 
 
 def coverage(
-    network: Any,
     facilities: Any,
     demand: Any,
-    minutes: float | list[float],
-    weight: str | None = "elderly",
     *,
+    network: Any = None,
     cost: pd.DataFrame | None = None,
+    minutes: float | list[float],
+    weight_col: str | None = "elderly",
     units: Any = None,
     level: str | None = None,
     capacity_col: str | None = None,
@@ -398,13 +378,13 @@ def coverage(
     network : mzgeo.Network or None
         Road network (walk or drive); ``None`` when ``cost`` is given.
     facilities : geopandas.GeoDataFrame
-        Facilities (any kind), metric CRS; non-point geometries use a representative point.
+        Facilities (any kind), any CRS (see :func:`mzgeo.crs.analysis_layers`); non-point geometries use a representative point.
     demand : geopandas.GeoDataFrame
-        Demand points (e.g. villages), metric CRS, unique index.
+        Demand points (e.g. villages), any declared CRS, unique index.
     minutes : float or list of float
         Threshold(s) in minutes; with several (``[5, 10, 15, 20]``) the largest is the
         coverage threshold and :meth:`CoverageResult.curve` gives every one.
-    weight : str or None
+    weight_col : str or None
         Demand column (``"elderly"``, ``"population"``...) or None to count points.
     cost : pandas.DataFrame, optional
         Long-form cost table (``origin`` = demand index, ``destination`` = facility index,
@@ -418,7 +398,7 @@ def coverage(
         the layer has it.
     cluster_radius_m : float, optional
         Uncovered points closer than this (metres) join one gap cluster; default
-        ``settings.gap_cluster_radius_m`` when set, else 1,500 m.
+        ``settings.gap_cluster_radius_m`` (1,500 m).
 
     Returns
     -------
@@ -427,23 +407,29 @@ def coverage(
     Raises
     ------
     InputError
-        Bad thresholds, missing weight column, negative weights, neither/both of network and
+        Bad thresholds, missing weight_col column, negative weights, neither/both of network and
         cost.
     CRSError
-        Layers without CRS, geographic, or in different CRSs.
+        A layer without CRS (geographic or mixed-CRS layers are projected, :func:`mzgeo.crs.analysis_layers`).
 
     Examples
     --------
-    >>> res = coverage(walk_net, daycare, villages, [5, 10, 15, 20], weight="elderly")  # doctest: +SKIP
-    >>> res.by_unit(townships, level="乡镇街道")  # doctest: +SKIP
+    >>> import mzgeo
+    >>> demo = mzgeo.load_demo()
+    >>> walk = mzgeo.Network.from_lines(demo.roads, mode="walk")
+    >>> res = coverage(demo.daycare, demo.villages, network=walk, minutes=[5, 10, 15, 20], weight_col="elderly")
+    >>> res.headline
+    '20 分钟内可达设施的需求 570,501 / 638,669（89.3%），缺口片区 144 个'
+    >>> res.by_unit(demo.units_township, level="区县")["share_covered"].round(3).tolist()
+    [0.924, 0.928, 0.844, 0.909, 0.847]
     """
     thresholds = parse_minutes(minutes)
     check_frame(facilities, "设施图层", geometry=False)
     check_frame(demand, "需求点图层", geometry=False)
-    check_crs(("设施图层", facilities), ("需求点图层", demand), ("行政区图层", units))
+    _, (facilities, demand, units) = check_crs(("设施图层", facilities), ("需求点图层", demand), ("行政区图层", units))
     radius = float(
         cluster_radius_m if cluster_radius_m is not None
-        else getattr(settings, "gap_cluster_radius_m", GAP_CLUSTER_RADIUS_M)
+        else settings.gap_cluster_radius_m
     )
     if not radius > 0:
         msg = f"cluster_radius_m 应为正数（米），实际为 {cluster_radius_m!r}"
@@ -455,7 +441,7 @@ def coverage(
     if network is not None:  # travel times on the network need a location; a cost table does not
         (fac, p_a), (dem, p_b) = located(fac, "设施"), located(dem, "需求点")
         p_loc = [p_a, p_b]
-    dvals, p_w = _weights(dem, weight, "需求点")
+    dvals, p_w = _weights(dem, weight_col, "需求点")
     capacity = None
     cap_col = capacity_col if capacity_col is not None else ("capacity" if "capacity" in fac.columns else None)
     p_cap = None
@@ -488,380 +474,19 @@ def coverage(
     params: dict[str, Any] = {
         "rule": f"出行时间 ≤ {thresholds[-1]:g} 分钟视为覆盖（最近设施）",
         "minutes": list(thresholds),
-        "weight": weight or "按点计数",
+        "weight": weight_col or "按点计数",
         **describe_source(network, cost),
         "cluster_radius_m": radius,
         "capacity_col": cap_col or "无",
         "n_facilities": len(fac),
         "n_demand": len(dem),
     }
+    uncovered, gap_clusters = _gap_clusters(pts, radius)
     result = CoverageResult(
-        pts, fac, thresholds, params, problems, source_notes(facilities, demand),
-        units=units, level=lv, cluster_radius_m=radius, capacity=capacity,
+        params, problems, source_notes(facilities, demand), units=units, level=lv,
+        points=pts, thresholds=thresholds, threshold=thresholds[-1], _facilities=fac, cluster_radius_m=radius,
+        uncovered=uncovered, gap_clusters=gap_clusters, per_facility=_per_facility(pts, fac, capacity),
     )
     if units is not None:  # assign now, so .problems is complete from the start
         result._assigned(units, lv)
-    return result
-
-
-# ============================================================================================
-# day-care centres
-# ============================================================================================
-_RURAL_WORDS = {"0", "false", "f", "no", "n", "否", "无", "农村", "乡村", "rural", "村"}
-
-
-def _urban_flags(villages: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.DataFrame]:
-    """Urban (True) / rural (False) per village, the column used, and problems."""
-    flag = pd.Series(np.nan, index=villages.index, dtype="object")
-    src = pd.Series(None, index=villages.index, dtype="object")
-    if "urban" in villages.columns:
-        col = villages["urban"]
-        if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
-            num = pd.to_numeric(col, errors="coerce")
-            flag = flag.where(num.isna(), num != 0)
-        else:
-            text = col.astype("str").str.strip().str.lower()
-            flag = flag.mask(text.isin({"1", "true", "t", "yes", "y", "是", "城镇", "城市", "urban", "社区"}), True)
-            flag = flag.mask(text.isin(_RURAL_WORDS), False)
-        src = src.mask(flag.notna(), "urban")
-    if "village_type" in villages.columns:
-        vt = villages["village_type"].astype("str").str.strip()
-        guess = pd.Series(np.nan, index=villages.index, dtype="object")
-        guess = guess.mask(vt.isin(["社区", "community"]), True).mask(vt.isin(["村", "行政村", "village"]), False)
-        use = flag.isna() & guess.notna()
-        flag = flag.where(~use, guess)
-        src = src.mask(use, "village_type")
-    unknown = flag.isna()
-    probs = make_problems(
-        "unknown_urban", "村社区", villages.index[unknown],
-        "无法判断城镇社区/农村（urban、village_type 缺失），按农村阈值计",
-        names=villages["name"][unknown] if "name" in villages.columns else None,
-    )
-    return flag.fillna(False).astype(bool), src, probs
-
-
-def _match_centres(dc: pd.DataFrame, vill: pd.DataFrame, village_col: str) -> tuple[pd.Series, pd.Series, pd.DataFrame]:
-    """Village (index label) each centre belongs to: by village code, else by name (same
-    township when both give ``unit_code``); spatial nearest village when the centres have no
-    village column."""
-    matched = pd.Series(None, index=dc.index, dtype="object")
-    method = pd.Series(None, index=dc.index, dtype="object")
-    names_dc = dc["name"] if "name" in dc.columns else None
-    if not len(dc) or not len(vill):
-        return matched, method, concat_problems([])
-    if village_col not in dc.columns:
-        if "geometry" in dc.columns and "geometry" in vill.columns:
-            import geopandas as gpd
-
-            left = gpd.GeoDataFrame(geometry=dc.geometry.to_numpy(), index=dc.index, crs=dc.crs)
-            right = gpd.GeoDataFrame(geometry=vill.geometry.to_numpy(), index=vill.index, crs=vill.crs)
-            j = gpd.sjoin_nearest(left, right, how="left")
-            j = j[~j.index.duplicated(keep="first")]
-            matched = j["index_right"].reindex(dc.index).astype("object")
-            method = pd.Series("最近村社区点", index=dc.index, dtype="object").where(matched.notna())
-            logger.info("照料中心图层没有所在村社区列 %s，按最近村社区点匹配", village_col)
-            return matched, method, concat_problems([])
-        msg = f"照料中心图层没有所在村社区列 {village_col!r}，也没有几何，无法判断各村社区是否有自己的照料中心"
-        raise InputError(msg)
-    key = dc[village_col].astype("str").str.strip()
-    key = key.mask(key.isin(["", "nan", "None", "<NA>"]))
-    if "code" in vill.columns:
-        vcodes = pd.Index(norm_codes(vill["code"]))
-        pos = vcodes.get_indexer(norm_codes(key)) if vcodes.is_unique else np.full(len(key), -1)
-        hit = pos >= 0
-        matched.iloc[np.flatnonzero(hit)] = vill.index.to_numpy()[pos[hit]]
-        method.iloc[np.flatnonzero(hit)] = "村社区代码"
-    todo = matched.isna() & key.notna()
-    probs = []
-    if todo.any() and "name" in vill.columns:
-        left = pd.DataFrame({"centre": dc.index[todo], "vname": key[todo].to_numpy()})
-        if "unit_code" in dc.columns:
-            left["u_dc"] = norm_codes(dc.loc[todo, "unit_code"]).to_numpy()
-        right = pd.DataFrame({"village": vill.index, "vname": vill["name"].astype("str").str.strip().to_numpy()})
-        if "unit_code" in vill.columns:
-            right["u_v"] = norm_codes(vill["unit_code"]).to_numpy()
-        cand = left.merge(right, on="vname", how="inner")
-        if "u_dc" in cand.columns and "u_v" in cand.columns:
-            same = cand["u_dc"].isna() | cand["u_v"].isna() | (cand["u_dc"] == cand["u_v"])
-            cand = cand[same]
-        n_c = cand.groupby("centre")["village"].transform("size")
-        one = cand[n_c == 1]
-        matched.loc[one["centre"].to_numpy()] = one["village"].to_numpy()
-        method.loc[one["centre"].to_numpy()] = "村社区名称"
-        amb = pd.Index(cand.loc[n_c > 1, "centre"].unique())
-        probs.append(make_problems(
-            "ambiguous_village", "照料中心", amb, "所在村社区名称对应多个村社区，请补充所属区划代码 unit_code",
-            names=names_dc.reindex(amb) if names_dc is not None else None,
-        ))
-    still = dc.index[(matched.isna() & key.notna()).to_numpy()]
-    still = still.difference(pd.Index(probs[0]["item"]) if probs else pd.Index([]), sort=False)
-    probs.append(make_problems(
-        "unmatched_village", "照料中心", still, "所在村社区与村社区图层的名称/代码都不匹配",
-        names=names_dc.reindex(still) if names_dc is not None else None,
-    ))
-    return matched, method, concat_problems(probs)
-
-
-class DaycareResult(AnalysisResult):
-    """Day-care coverage of villages and communities.
-
-    Attributes
-    ----------
-    villages : geopandas.GeoDataFrame
-        Per village/community (input index): identity columns, ``urban``,
-        ``threshold_minutes`` (urban or rural walking threshold), ``demand``, ``facility``/
-        ``facility_name``/``minutes`` (nearest centre), ``covered``, ``route_status``, ``own_centres``,
-        ``has_own``, ``gap`` (no centre of its own and none within reach),
-        ``minutes_meal``/``covered_meal`` (nearest centre with a canteen, 老年食堂),
-        ``minutes_medical``/``covered_medical`` (nearest with medical cooperation, 医养结合).
-    gaps : geopandas.GeoDataFrame
-        Villages with no centre of their own and none within reach.
-    centres : geopandas.GeoDataFrame
-        Per centre: identity columns, ``has_meal``, ``has_medical``, ``matched_village``
-        (village index label), ``match_method``, ``n_points`` and ``load`` (villages and demand
-        whose nearest centre it is).
-    summary : pandas.DataFrame
-        One row of totals (same columns as :meth:`by_unit`).
-    params, problems
-        See :class:`~mzgeo.analysis.result.AnalysisResult`.
-    """
-
-    title = "居家养老服务照料中心覆盖"
-
-    def __init__(self, villages: Any, centres: Any, params: dict, problems: pd.DataFrame, notes: list[str],
-                 units: Any = None, level: str | None = None) -> None:
-        super().__init__(params, problems, notes)
-        self.villages = villages
-        self.centres = centres
-        self._units = units
-        self._level = level
-        self._cache = AssignmentCache()
-
-    @property
-    def gaps(self) -> Any:
-        """Villages with no centre of their own and none within the threshold."""
-        return self.villages[self.villages["gap"]]
-
-    def _values(self) -> pd.DataFrame:
-        v = self.villages
-        d = v["demand"].to_numpy(dtype="float64")
-        return pd.DataFrame(
-            {
-                "n_villages": 1,
-                "n_covered": v["covered"].to_numpy(dtype="int64"),
-                "demand_total": d,
-                "demand_covered": np.where(v["covered"], d, 0.0),
-                "n_without_own": (~v["has_own"]).to_numpy(dtype="int64"),
-                "n_gaps": v["gap"].to_numpy(dtype="int64"),
-                "n_covered_meal": v["covered_meal"].to_numpy(dtype="int64"),
-                "n_covered_medical": v["covered_medical"].to_numpy(dtype="int64"),
-            }
-        )
-
-    def _centre_values(self) -> pd.DataFrame:
-        c = self.centres
-        return pd.DataFrame(
-            {
-                "n_centres": 1,
-                "n_meal": c["has_meal"].to_numpy(dtype="int64"),
-                "n_medical": c["has_medical"].to_numpy(dtype="int64"),
-            }
-        )
-
-    @staticmethod
-    def _shares(out: pd.DataFrame) -> pd.DataFrame:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out["share_villages_covered"] = np.where(out["n_villages"] > 0, out["n_covered"] / out["n_villages"], np.nan)
-            out["share_covered"] = np.where(out["demand_total"] > 0, out["demand_covered"] / out["demand_total"], np.nan)
-        return out
-
-    _COLS = ("n_villages", "n_covered", "share_villages_covered", "demand_total", "demand_covered", "share_covered",
-             "n_without_own", "n_gaps", "n_centres", "n_meal", "n_medical", "n_covered_meal", "n_covered_medical")
-
-    def by_unit(self, units: Any = None, level: str | None = None) -> pd.DataFrame:
-        """Day-care figures per unit, rolled up through the levels.
-
-        Returns
-        -------
-        pandas.DataFrame
-            ``code``, ``name``, ``level``, ``parent_code``, ``n_villages``, ``n_covered``,
-            ``share_villages_covered``, ``demand_total``, ``demand_covered``, ``share_covered``,
-            ``n_without_own``, ``n_gaps``, ``n_centres``, ``n_meal``, ``n_medical``,
-            ``n_covered_meal``, ``n_covered_medical``.
-        """
-        units = self._units if units is None else units
-        if units is None:
-            msg = "请提供行政区图层 units（如 result.by_unit(townships)）"
-            raise InputError(msg)
-        level = self._level if level is None else level
-        cache = self._cache.get(self, units, self.villages, self.centres, "村社区", level)
-        tree = cache.tree
-        vs = tree.rollup_sum(cache.points, self._values(), keep_unassigned=True)
-        cs = tree.rollup_sum(cache.facilities, self._centre_values(), keep_unassigned=True)
-        out = tree.frame(vs.index.union(cs.index, sort=False)).join(vs).join(cs).fillna(
-            dict.fromkeys(list(vs.columns) + list(cs.columns), 0)
-        )
-        out = self._shares(out)
-        out = _select(out, tree, level)
-        ints = [c for c in self._COLS if c.startswith("n_")]
-        out[ints] = out[ints].astype("int64")
-        return out[["code", "name", "level", "parent_code", *self._COLS]].reset_index(drop=True)
-
-    @property
-    def summary(self) -> pd.DataFrame:
-        """Totals over all villages and centres."""
-        out = pd.DataFrame([self._values().sum().to_dict() | self._centre_values().sum().to_dict()])
-        if not len(self.centres):
-            out[["n_centres", "n_meal", "n_medical"]] = 0
-        out = self._shares(out)[list(self._COLS)]
-        ints = [c for c in self._COLS if c.startswith("n_")]
-        out[ints] = out[ints].astype("int64")
-        return out
-
-    def tables(self) -> dict[str, pd.DataFrame]:
-        """Sheets: 汇总, (分区统计), 村社区覆盖, 无中心且不可达, 照料中心."""
-        out: dict[str, pd.DataFrame] = {"汇总": self.summary}
-        if self._units is not None:
-            out["分区统计"] = self.by_unit()
-        out["村社区覆盖"] = pd.DataFrame(self.villages).drop(columns="geometry", errors="ignore")
-        out["无中心且不可达"] = pd.DataFrame(self.gaps).drop(columns="geometry", errors="ignore")
-        out["照料中心"] = pd.DataFrame(self.centres).drop(columns="geometry", errors="ignore")
-        return out
-
-    def layers(self) -> dict[str, Any]:
-        """Layers: ``daycare_villages``, ``daycare_gaps``, ``daycare_centres`` (+ ``daycare_units``)."""
-        out = {"daycare_villages": self.villages, "daycare_gaps": self.gaps, "daycare_centres": self.centres}
-        if self._units is not None and hasattr(self._units, "geometry"):
-            tree = self._cache.get(self, self._units, self.villages, self.centres, "村社区").tree
-            tab = self.by_unit()
-            out["daycare_units"] = tree.with_geometry(tab[tab["code"] != UNASSIGNED].set_index("code", drop=False))
-        return out
-
-
-def daycare_coverage(
-    network: Any,
-    daycare: Any,
-    villages: Any,
-    minutes_urban: float | None = None,
-    minutes_rural: float | None = None,
-    *,
-    cost: pd.DataFrame | None = None,
-    weight: str | None = "elderly",
-    units: Any = None,
-    level: str | None = None,
-    village_col: str = "village",
-) -> DaycareResult:
-    """Coverage of villages and communities by day-care centres (居家养老服务照料中心).
-
-    A village is covered when its nearest centre is within the walking threshold: urban
-    communities ``minutes_urban`` (15-minute elderly-care circle), rural villages
-    ``minutes_rural`` (20), told apart by ``urban`` (是/否, 1/0, 城镇/农村) or else by
-    ``village_type`` (社区 = urban, 村 = rural). A centre belongs to the village named in its
-    ``village`` column (matched by village code, else by name within the same township).
-
-    Parameters
-    ----------
-    network : mzgeo.Network or None
-        Walking network (elderly speed); ``None`` when ``cost`` is given.
-    daycare : geopandas.GeoDataFrame
-        Canonical day-care layer (``name``; ``village``, ``unit_code``, ``has_meal``,
-        ``has_medical`` optional).
-    villages : geopandas.GeoDataFrame
-        Canonical villages layer (``name``, ``code``, ``unit_code``, ``urban`` or
-        ``village_type``, ``elderly``).
-    minutes_urban, minutes_rural : float, optional
-        Walking thresholds (minutes); defaults ``settings.daycare_minutes_urban`` (15) and
-        ``settings.daycare_minutes_rural`` (20).
-    cost : pandas.DataFrame, optional
-        Long-form cost table instead of a network (``origin`` = village index,
-        ``destination`` = centre index, ``minutes``).
-    weight : str or None
-        Demand column for the demand-weighted shares (``"elderly"``); None counts villages.
-    units : geopandas.GeoDataFrame or pandas.DataFrame, optional
-        Units for :meth:`~DaycareResult.by_unit` and the Excel output.
-    level : str, optional
-        Default level of the per-unit table.
-    village_col : str
-        Column of ``daycare`` naming the village/community of each centre.
-
-    Returns
-    -------
-    DaycareResult
-
-    Raises
-    ------
-    InputError
-        Bad thresholds, missing columns.
-    CRSError
-        Layers without CRS, geographic, or in different CRSs.
-    """
-    mu = float(settings.daycare_minutes_urban if minutes_urban is None else minutes_urban)
-    mr = float(settings.daycare_minutes_rural if minutes_rural is None else minutes_rural)
-    parse_minutes([mu, mr], "minutes_urban/minutes_rural")
-    check_frame(daycare, "照料中心图层", geometry=False)
-    check_frame(villages, "村社区图层", geometry=False)
-    check_crs(("照料中心图层", daycare), ("村社区图层", villages), ("行政区图层", units))
-    dc = as_points(daycare, "照料中心图层")
-    vill = as_points(villages, "村社区图层")
-    p_loc: list[pd.DataFrame] = []
-    if network is not None:  # travel times on the network need a location; a cost table does not
-        (dc, p_a), (vill, p_b) = located(dc, "照料中心"), located(vill, "村社区")
-        p_loc = [p_a, p_b]
-    if weight is not None and weight not in vill.columns:
-        logger.info("村社区图层没有 %s 列，按村社区个数计", weight)
-        weight = None
-    dvals, p_w = _weights(vill, weight, "村社区")
-    urban, _src, p_u = _urban_flags(vill)
-    meal = truthy(dc["has_meal"]) if "has_meal" in dc.columns else pd.Series(False, index=dc.index)
-    medical = truthy(dc["has_medical"]) if "has_medical" in dc.columns else pd.Series(False, index=dc.index)
-    near = nearest(vill, dc, network=network, cost=cost)
-    with quiet_repeat():
-        near_meal = nearest(vill, dc, network=network, cost=cost, supply_mask=meal.to_numpy())
-        near_med = nearest(vill, dc, network=network, cost=cost, supply_mask=medical.to_numpy())
-    thr = np.where(urban, mu, mr)
-    out = _identity(vill)
-    out["urban"] = urban.to_numpy()
-    out["threshold_minutes"] = thr
-    out["demand"] = dvals.to_numpy(dtype="float64")
-    out["facility"] = near["facility"]
-    out["facility_name"] = (dc["name"].reindex(pd.Index(near["facility"])).to_numpy()
-                            if "name" in dc.columns else near["facility"])
-    out["minutes"] = near["minutes"].to_numpy(dtype="float64")
-    out["covered"] = np.nan_to_num(out["minutes"].to_numpy(dtype="float64"), nan=np.inf) <= thr
-    out["route_status"] = near["route_status"].to_numpy()
-    matched, method, p_m = _match_centres(dc, vill, village_col)
-    own = matched.dropna().value_counts().reindex(vill.index, fill_value=0)
-    out["own_centres"] = own.to_numpy(dtype="int64")
-    out["has_own"] = out["own_centres"] > 0
-    out["gap"] = ~out["has_own"] & ~out["covered"]
-    out["minutes_meal"] = near_meal["minutes"].to_numpy(dtype="float64")
-    out["covered_meal"] = np.nan_to_num(out["minutes_meal"].to_numpy(dtype="float64"), nan=np.inf) <= thr
-    out["minutes_medical"] = near_med["minutes"].to_numpy(dtype="float64")
-    out["covered_medical"] = np.nan_to_num(out["minutes_medical"].to_numpy(dtype="float64"), nan=np.inf) <= thr
-    out = attach_geometry(out, vill)
-    centres = _identity(dc)
-    centres["has_meal"] = meal.to_numpy()
-    centres["has_medical"] = medical.to_numpy()
-    centres["matched_village"] = matched.to_numpy()
-    centres["match_method"] = method.to_numpy()
-    load = pd.DataFrame({"f": near["facility"].to_numpy(), "n_points": 1, "load": out["demand"].to_numpy()})
-    load = load[load["f"].notna()].groupby("f")[["n_points", "load"]].sum().reindex(dc.index, fill_value=0)
-    centres["n_points"] = load["n_points"].to_numpy(dtype="int64")
-    centres["load"] = load["load"].to_numpy(dtype="float64")
-    centres = attach_geometry(centres, dc)
-    problems = concat_problems([*p_loc, p_w, p_u, p_m])
-    warn_problems(problems)
-    params = {
-        "rule": f"每个村（社区）一处照料中心；老年人步行可达：城镇社区 ≤ {mu:g} 分钟，农村 ≤ {mr:g} 分钟",
-        "minutes_urban": mu,
-        "minutes_rural": mr,
-        "weight": weight or "按村社区计数",
-        **describe_source(network, cost),
-        "n_centres": len(dc),
-        "n_villages": len(vill),
-    }
-    result = DaycareResult(out, centres, params, problems, source_notes(daycare, villages),
-                           units=units, level=normalise_level(level))
-    if units is not None:
-        result._cache.get(result, units, result.villages, result.centres, "村社区", result._level)
     return result

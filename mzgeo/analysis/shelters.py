@@ -20,20 +20,22 @@ import pandas as pd
 
 from .. import settings
 from ..errors import InputError, MzgeoError
-from ..layers import VALUE_ALIASES
-from ..locate._highs import new_highs
-from ..network.cost import cost_matrix, describe_source, nearest, nearest_from_pairs, pairs, quiet_repeat
-from .admin import UNASSIGNED, AssignmentCache, normalise_level
-from .result import (
-    AnalysisResult,
+from ..io.checks import (
     as_points,
-    attach_geometry,
     check_crs,
     check_frame,
     concat_problems,
     located,
     make_problems,
     numeric_column,
+)
+from ..layers import VALUE_ALIASES
+from ..locate._highs import new_highs
+from ..network.cost import cost_matrix, describe_source, nearest, nearest_from_pairs, pairs, quiet_repeat
+from .admin import UNASSIGNED, normalise_level
+from .result import (
+    AnalysisResult,
+    attach_geometry,
     source_notes,
     warn_problems,
 )
@@ -174,18 +176,17 @@ class ShelterResult(AnalysisResult):
 
     title = "避灾安置场所容量与可达性"
 
-    def __init__(self, points: Any, shelters: Any, assignments: pd.DataFrame, tiers: pd.DataFrame,
-                 summary: pd.DataFrame, params: dict, problems: pd.DataFrame, notes: list[str],
-                 units: Any = None, level: str | None = None) -> None:
-        super().__init__(params, problems, notes)
-        self.points = points
-        self.shelters = shelters
-        self.assignments = assignments
-        self.tiers = tiers
-        self.summary = summary
-        self._units = units
-        self._level = level
-        self._cache = AssignmentCache()
+    @property
+    def headline(self) -> str:
+        """Persons sheltered within the walking limit, in one Chinese sentence."""
+        s = self._summary.iloc[0]
+        share = "—" if pd.isna(s["share_sheltered"]) else f"{s['share_sheltered']:.1%}"
+        return (f"可安置 {s['sheltered']:,.0f} / {s['persons']:,.0f} 人（{share}），缺口 {s['shortfall']:,.0f} 人；"
+                f"{int(s['n_below_min'])} 个场所低于本级最小容量")
+
+    def summary(self) -> pd.DataFrame:
+        """Totals (one row): ``persons``, ``sheltered``, ``shortfall``, ``share_sheltered``..."""
+        return self._summary
 
     @property
     def below_minimum(self) -> Any:
@@ -251,7 +252,7 @@ class ShelterResult(AnalysisResult):
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Sheets: 汇总, (分区安置), 分级覆盖, 避灾安置场所, 超容场所, 低于最低容量, 需求点, 分配方案."""
-        out: dict[str, pd.DataFrame] = {"汇总": self.summary}
+        out: dict[str, pd.DataFrame] = {"汇总": self.summary()}
         if self._units is not None:
             out["分区安置"] = self.by_unit()
         plain = pd.DataFrame(self.shelters).drop(columns="geometry", errors="ignore")
@@ -284,14 +285,14 @@ def _tier_values(shelters: pd.DataFrame, tier_col: str) -> pd.Series:
 
 
 def shelter_adequacy(
-    network: Any,
     shelters: Any,
     demand: Any,
-    minutes: float | None = None,
-    persons_col: str = "population",
-    area_per_person: float | None = None,
     *,
+    network: Any = None,
     cost: pd.DataFrame | None = None,
+    minutes: float | None = None,
+    weight_col: str = "population",
+    area_per_person_m2: float | None = None,
     units: Any = None,
     level: str | None = None,
     capacity_col: str = "capacity",
@@ -302,10 +303,10 @@ def shelter_adequacy(
     share_to_shelter: float = 1.0,
     cap_by_area: bool = False,
 ) -> ShelterResult:
-    """Can every resident reach a shelter with room, in time? (LP with HiGHS, tier rules.)
+    """Check whether every resident can reach a shelter with room in time (LP with HiGHS, tier rules).
 
     Capacity is the ``capacity`` column where given, else ``floor(area_m2 ÷
-    area_per_person)``. Residents (``persons_col`` × ``share_to_shelter`` of each demand
+    area_per_person_m2)``. Residents (``weight_col`` × ``share_to_shelter`` of each demand
     point) are assigned to shelters within ``minutes`` so that as many as possible are
     sheltered without exceeding any capacity, then with the fewest person-minutes
     (:func:`max_shelter_lp`). Separately, each demand point's nearest shelter (any distance)
@@ -319,13 +320,13 @@ def shelter_adequacy(
     shelters : geopandas.GeoDataFrame
         Canonical shelters layer (``name``, ``tier``, ``capacity`` and/or ``area_m2``).
     demand : geopandas.GeoDataFrame
-        Demand points with ``persons_col`` (persons).
+        Demand points with ``weight_col`` (persons).
     minutes : float, optional
         Time limit (minutes); default ``settings.shelter_minutes`` (10, ≈ 500 m at elderly
         walking speed, GB 50413-2007 emergency shelters).
-    persons_col : str
+    weight_col : str
         Column of persons to shelter.
-    area_per_person : float, optional
+    area_per_person_m2 : float, optional
         Usable area per person (m²); default ``settings.shelter_area_per_person_m2`` (1.5,
         GB 21734-2008).
     cost : pandas.DataFrame, optional
@@ -348,7 +349,7 @@ def shelter_adequacy(
         default, lower for a planning scenario (e.g. 0.2 when a fifth are to be evacuated).
     cap_by_area : bool
         When a shelter has both a capacity and a usable area, and the capacity exceeds
-        ``area_m2 ÷ area_per_person``, use the area-based figure (default: keep the declared
+        ``area_m2 ÷ area_per_person_m2``, use the area-based figure (default: keep the declared
         capacity). Either way such shelters are flagged (``area_short``, sheet 面积不足, a
         problem row).
 
@@ -361,17 +362,17 @@ def shelter_adequacy(
     InputError
         Missing persons column, negative numbers, bad limits.
     CRSError
-        Layers without CRS, geographic, or in different CRSs.
+        A layer without CRS (geographic or mixed-CRS layers are projected, :func:`mzgeo.crs.analysis_layers`).
     MzgeoError
         HiGHS fails to solve (should not happen: the LP is always feasible).
     """
     limit = float(settings.shelter_minutes if minutes is None else minutes)
-    app = float(settings.shelter_area_per_person_m2 if area_per_person is None else area_per_person)
+    app = float(settings.shelter_area_per_person_m2 if area_per_person_m2 is None else area_per_person_m2)
     if not limit > 0:
         msg = f"minutes 应为正数（分钟），实际为 {minutes!r}"
         raise InputError(msg)
     if not app > 0:
-        msg = f"area_per_person 应为正数（平方米/人），实际为 {area_per_person!r}"
+        msg = f"area_per_person_m2 应为正数（平方米/人），实际为 {area_per_person_m2!r}"
         raise InputError(msg)
     if not 0 < share_to_shelter <= 1:
         msg = f"share_to_shelter 应在 (0, 1] 之间，实际为 {share_to_shelter!r}"
@@ -379,15 +380,15 @@ def shelter_adequacy(
     rules = dict(settings.shelter_min_capacity if min_capacity is None else min_capacity)
     tmins = {str(k): float(v) for k, v in (tier_minutes or {}).items()}
     check_frame(shelters, "避灾安置场所图层", geometry=False)
-    check_frame(demand, "需求点图层", required=[persons_col], geometry=False)
-    check_crs(("避灾安置场所图层", shelters), ("需求点图层", demand), ("行政区图层", units))
+    check_frame(demand, "需求点图层", required=[weight_col], geometry=False)
+    _, (shelters, demand, units) = check_crs(("避灾安置场所图层", shelters), ("需求点图层", demand), ("行政区图层", units))
     sh = as_points(shelters, "避灾安置场所图层")
     dem = as_points(demand, "需求点图层")
     p_loc: list[pd.DataFrame] = []
     if network is not None:  # travel times on the network need a location; a cost table does not
         (sh, p_a), (dem, p_b) = located(sh, "避灾安置场所"), located(dem, "需求点")
         p_loc = [p_a, p_b]
-    persons, p_p = numeric_column(dem, persons_col, "需求点")
+    persons, p_p = numeric_column(dem, weight_col, "需求点")
     # capacity
     cap = pd.Series(np.nan, index=sh.index)
     src = pd.Series("缺失", index=sh.index, dtype="object")
@@ -531,7 +532,7 @@ def shelter_adequacy(
     params = {
         "rule": "安置人数 ≤ 场所容量；在时间阈值内可达；先最大化可安置人数，再最小化人·分钟（线性规划，HiGHS）",
         "minutes": limit,
-        "persons_col": persons_col,
+        "persons_col": weight_col,
         "share_to_shelter": float(share_to_shelter),
         "area_per_person_m2": app,
         "cap_by_area": bool(cap_by_area),
@@ -544,8 +545,8 @@ def shelter_adequacy(
         "n_pairs_within": int(use.sum()),
     }
     logger.info("避灾安置 LP：%d 个候选配对，可安置 %.0f / %.0f 人", int(use.sum()), sheltered_total, total_p)
-    result = ShelterResult(pts, out, assignments, tiers, summary, params, problems, source_notes(shelters, demand),
-                           units=units, level=normalise_level(level))
+    result = ShelterResult(params, problems, source_notes(shelters, demand), units=units, level=normalise_level(level),
+                           points=pts, shelters=out, assignments=assignments, tiers=tiers, _summary=summary)
     if units is not None:  # assign now, so .problems is complete from the start
         result._cache.get(result, units, result.points, result.shelters, "需求点", result._level, "避灾安置场所")
     return result

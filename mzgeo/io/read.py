@@ -1,11 +1,12 @@
-"""Reading the files planners actually have, validating them, and writing layers.
+"""Reading the files planners actually have, and validating them.
 
 :func:`read_layer` reads CSV (UTF-8, UTF-8 with BOM, GBK/GB18030), Excel ``.xlsx``,
 GeoPackage, Shapefile (GBK ``.dbf`` with or without ``.cpg``) and GeoJSON into a layer: a
 GeoDataFrame with canonical English columns (:mod:`mzgeo.layers`), in the metric analysis
 CRS. :func:`validate` runs the same reading and checks and returns every problem at once
-as a :class:`ValidationReport`. :func:`write_layer` and :func:`write_layers` write layers
-atomically. Input files are only ever opened for reading.
+as a :class:`ValidationReport`. Input files are only ever opened for reading; writing is in
+:mod:`mzgeo.io.write`, text encodings in :mod:`mzgeo.io.encoding`, CSV and Excel grids in
+:mod:`mzgeo.io.tables`.
 
 Coordinate rules
 ----------------
@@ -24,17 +25,10 @@ Coordinate rules
 
 from __future__ import annotations
 
-import codecs
-import contextlib
-import csv
 import io as _stdio
 import logging
 import os
-import re
-import shutil
-import tempfile
 import warnings
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,14 +42,13 @@ import shapely
 
 from .. import crs as _crs
 from .. import settings
-from .._files import SOURCE_PATHS, atomic_path, file_error, path_key, refuse_inputs, source_paths
+from .._files import SOURCE_PATHS, file_error, path_key
 from ..errors import CRSError, DataWarning, FileAccessError, InputError, Problem
 from ..layers import LayerSpec, canonical_column, get_spec, resolve_columns, set_kind
 from .checks import (
     CODE_LABELS,
     CheckContext,
     ValidationReport,
-    blank_mask,
     check_attributes,
     check_density,
     check_finite_coordinates,
@@ -67,12 +60,21 @@ from .checks import (
     check_swapped,
     check_swapped_projected,
     format_report,
-    number_message,
-    parse_numbers_why,
     repair_invalid,
     study_bounds,
-    to_text_dtype,
 )
+from .encoding import (
+    _check_encoding_name,
+    _decode,
+    _DecodeError,
+    _guess_dbf_encoding,
+    _looks_mojibake,
+    _recode,
+    _sniff_delimiter,
+    _text_sample,
+)
+from .tables import _EXCEL_SUFFIXES, _Raw, _read_table, _table_geometry, _workbook_container_problem
+from .write import write_layer, write_layers  # noqa: F401 - re-export: mzgeo.locate imports it from here
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -82,30 +84,15 @@ __all__ = [
     "read_reference",
     "read_table",
     "validate",
-    "write_layer",
-    "write_layers",
 ]
 
 logger = logging.getLogger("mzgeo")
 
 _TABLE_SUFFIXES = (".csv", ".tsv", ".txt")
-_EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 _SPATIAL_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json")
 #: File suffixes :func:`read_layer` accepts.
 SUPPORTED_SUFFIXES: tuple[str, ...] = _TABLE_SUFFIXES + _EXCEL_SUFFIXES + _SPATIAL_SUFFIXES
 
-_WRITE_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "ESRI Shapefile"}
-_HEADER_SCAN_ROWS = 10
-_TOTAL_WORDS = {
-    w + end
-    for word in ("合计", "总计", "小计", "合 计", "总 计", "小 计", "合  计", "总  计", "Total", "TOTAL", "total")
-    for w in (word, f" {word}", f"{word} ")
-    for end in ("", ":", "：")
-}
-#: Headers of a single "lon,lat" column (Amap's ``location``).
-_LONLAT_HEADERS = {"经纬度", "坐标", "经纬度坐标", "gps坐标", "location", "lnglat", "lonlat", "lng_lat", "lon_lat"}
-#: Headers of a WKT geometry column in a table.
-_WKT_HEADERS = {"wkt", "geometry", "geom", "几何", "shape", "the_geom"}
 _EQUIVALENT_GEOGRAPHIC = {4326, 4490}
 
 
@@ -126,7 +113,7 @@ def read_layer(
     reference: Any = None,
     study_area: Any = None,
 ) -> gpd.GeoDataFrame:
-    """Read a planner's file as a layer of a known kind.
+    r"""Read a planner's file as a layer of a known kind.
 
     Parameters
     ----------
@@ -195,10 +182,12 @@ def read_layer(
 
     Examples
     --------
-    >>> import mzgeo
-    >>> gdf = mzgeo.read_layer("养老机构.csv", "institutions", crs="gcj02")  # doctest: +SKIP
-    >>> gdf.crs.to_epsg(), gdf.attrs["mzgeo_input_crs"]  # doctest: +SKIP
-    (4549, 'gcj02')
+    >>> import mzgeo, tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "养老机构.csv"
+    >>> _ = path.write_text("名称,床位数,经度,纬度\n埭溪镇敬老院,120,120.09,30.87\n", encoding="gbk")
+    >>> gdf = mzgeo.read_layer(path, "institutions", crs="gcj02")
+    >>> gdf.crs.to_epsg(), gdf.attrs["mzgeo_input_crs"], gdf["beds"].tolist()
+    (4549, 'gcj02', [120.0])
     """
     try:
         loaded = _load(
@@ -236,7 +225,7 @@ def validate(
     study_area: Any = None,
     **read_kwargs: Any,
 ) -> ValidationReport:
-    """Check a planner's file and report every problem at once.
+    r"""Check a planner's file and report every problem at once.
 
     Runs exactly the reading and checks of :func:`read_layer` but returns the report
     instead of raising. Row numbers are as the user sees them (Excel/CSV: header = row 1,
@@ -271,10 +260,14 @@ def validate(
 
     Examples
     --------
-    >>> report = validate("养老机构.xlsx", "institutions", crs="gcj02")  # doctest: +SKIP
-    >>> print(report)  # doctest: +SKIP
-    养老机构.xlsx（养老机构）：1 个错误，0 个警告 —— 不能直接使用，请先修正错误
-    级别  行号  列          问题
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "养老机构.csv"
+    >>> _ = path.write_text("名称,床位数,经度,纬度\n甲院,一百,120.09,30.87\n乙院,80,,30.9\n", encoding="gbk")
+    >>> report = validate(path, "institutions", crs="gcj02")
+    >>> report.ok, sorted(report.codes())
+    (False, ['missing_geometry', 'not_numeric'])
+    >>> [(p.row, p.column) for p in report.errors]
+    [(2, '床位数'), (3, '经度/纬度')]
     """
     allowed = {"sheet", "layer", "encoding", "lon_col", "lat_col", "metric"}
     unknown = set(read_kwargs) - allowed
@@ -317,8 +310,6 @@ def read_table(
     InputError
         The file does not exist, cannot be decoded, or has an unsupported suffix.
     """
-    import io as _stdio
-
     p = Path(path)
     if not p.exists():
         msg = f"文件不存在：{p} (file not found)"
@@ -341,154 +332,6 @@ def read_table(
         raise InputError(msg) from None
     return pd.read_csv(_stdio.StringIO(text), sep=_sniff_delimiter(text, suffix), dtype=str)
 
-
-def write_layer(
-    gdf: gpd.GeoDataFrame, path: str | os.PathLike, layer: str | None = None, *, sources: Iterable[str] = ()
-) -> Path:
-    """Write a layer atomically to a GeoPackage, GeoJSON or Shapefile (chosen by suffix).
-
-    A GeoPackage that exists keeps its other layers: it is copied to a temporary file beside
-    it, the layer is written there (replacing a layer of the same name) and the copy
-    replaces the original. The original is untouched if anything fails. GeoJSON is written
-    in WGS84 lon/lat (RFC 7946); a Shapefile with a UTF-8 ``.cpg`` (field names are cut to
-    10 bytes by the format: prefer GeoPackage).
-
-    Parameters
-    ----------
-    gdf : geopandas.GeoDataFrame
-        The layer; must have a CRS.
-    path : str or os.PathLike
-        ``.gpkg``, ``.geojson``/``.json`` or ``.shp``.
-    layer : str, optional
-        GeoPackage layer name; default ``gdf.attrs["mzgeo_kind"]``, else the file stem.
-    sources : iterable of str, optional
-        Further input files (:func:`mzgeo._files.path_key`) that must not be overwritten;
-        the file ``gdf`` was read from (``attrs["mzgeo_source_paths"]``) always is refused.
-
-    Returns
-    -------
-    pathlib.Path
-        The path written.
-
-    Raises
-    ------
-    InputError
-        Unsupported suffix, ``gdf`` is not a GeoDataFrame, or ``path`` is the file ``gdf``
-        was read from (inputs are never modified, also not another layer of an input
-        GeoPackage).
-    FileAccessError
-        ``path`` is a folder, lies inside a file or is not writable.
-    CRSError
-        ``gdf`` has no CRS.
-    """
-    target = Path(path)
-    name = layer or gdf.attrs.get("mzgeo_kind") or target.stem
-    return write_layers(target, {name: gdf}, sources=sources)
-
-
-def write_layers(
-    path: str | os.PathLike, layers: Mapping[str, gpd.GeoDataFrame], *, sources: Iterable[str] = ()
-) -> Path:
-    """Write several layers to one GeoPackage in a single atomic step.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        A ``.gpkg`` (any suffix of :func:`write_layer` when there is one layer).
-    layers : mapping
-        Layer name → GeoDataFrame (each with a CRS). Existing layers of other names are kept.
-    sources : iterable of str, optional
-        Further input files (:func:`mzgeo._files.path_key`) that must not be overwritten,
-        besides those the layers were read from.
-
-    Returns
-    -------
-    pathlib.Path
-        The path written.
-
-    Raises
-    ------
-    InputError
-        No layers, several layers for a single-layer format, unsupported suffix, or
-        ``path`` is a file one of the layers was read from.
-    FileAccessError
-        ``path`` is a folder, lies inside a file or is not writable.
-    CRSError
-        A layer has no CRS.
-    """
-    target = Path(path)
-    refuse_inputs(target, source_paths(layers) | set(sources))
-    if target.is_dir():
-        raise file_error(IsADirectoryError(21, "Is a directory", str(target)), target, action="写入")
-    suffix = target.suffix.lower()
-    if suffix not in _WRITE_DRIVERS:
-        msg = f"不支持写入 {target.name}：可用 {'、'.join(sorted(_WRITE_DRIVERS))} (unsupported format)"
-        raise InputError(msg)
-    if not layers:
-        msg = "没有要写入的图层 (no layers)"
-        raise InputError(msg)
-    driver = _WRITE_DRIVERS[suffix]
-    if driver != "GPKG" and len(layers) > 1:
-        msg = f"{target.name} 只能保存一个图层；多个图层请写入 .gpkg (one layer per {driver} file)"
-        raise InputError(msg)
-    frames = {str(name): _prepare_for_writing(g, driver, str(name)) for name, g in layers.items()}
-    if driver == "ESRI Shapefile":
-        name, frame = next(iter(frames.items()))
-        _write_shapefile(frame, target)
-    else:
-        with atomic_path(target) as tmp:
-            if driver == "GPKG" and target.exists():
-                shutil.copy2(target, tmp)
-            for name, frame in frames.items():
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    pyogrio.write_dataframe(frame, tmp, layer=name if driver == "GPKG" else None, driver=driver)
-    logger.info("写入 %s：图层 %s", target, "、".join(f"{n}（{len(g)} 行）" for n, g in frames.items()))
-    return target
-
-
-# --------------------------------------------------------------------------------------------
-# writing helpers
-# --------------------------------------------------------------------------------------------
-def _prepare_for_writing(gdf: Any, driver: str, name: str) -> gpd.GeoDataFrame:
-    if not isinstance(gdf, gpd.GeoDataFrame):
-        msg = f"图层 {name} 不是 GeoDataFrame（是 {type(gdf).__name__}）"
-        raise InputError(msg)
-    if gdf.crs is None:
-        msg = f"图层 {name} 没有坐标系，不能写入 (missing CRS)：请先用 set_crs 标明"
-        raise CRSError(msg)
-    out = gdf.copy()
-    out.attrs = {}
-    if driver == "GeoJSON" and out.crs.to_epsg() != 4326:
-        out = out.to_crs(4326)
-    for col in out.columns:
-        if col != out.geometry.name and isinstance(out[col].dtype, pd.BooleanDtype) and not out[col].isna().any():
-            out[col] = out[col].astype(bool)
-    return out
-
-
-def _write_shapefile(frame: gpd.GeoDataFrame, target: Path) -> None:
-    """Write a Shapefile into a temporary folder beside ``target``, then move each part."""
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmpdir = Path(tempfile.mkdtemp(prefix=f".{target.stem}.", dir=target.parent))
-    except FileExistsError as exc:  # a file stands where a folder of the path should be
-        raise file_error(NotADirectoryError(20, "Not a directory", str(target)), target, action="写入") from exc
-    except OSError as exc:
-        raise file_error(exc, target, action="写入") from exc
-    try:
-        tmp = tmpdir / target.name
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            pyogrio.write_dataframe(frame, tmp, driver="ESRI Shapefile", encoding="UTF-8")
-        for stale in (".qix", ".sbn", ".sbx", ".cpg"):
-            old = target.with_suffix(stale)
-            if old.exists() and not (tmpdir / old.name).exists():
-                old.unlink()
-        for part in sorted(tmpdir.iterdir(), key=lambda p: p.suffix.lower() == ".shp"):  # .shp last
-            os.replace(part, target.parent / part.name)
-    finally:
-        shutil.rmtree(tmpdir, ignore_errors=True)
 
 
 def _emit_warnings(report: ValidationReport) -> None:
@@ -517,16 +360,6 @@ class _Loaded:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
-class _Raw:
-    """A file's attribute table as written, before any renaming."""
-
-    data: pd.DataFrame
-    rows: np.ndarray
-    geometry: np.ndarray | None = None  # spatial files
-    file_crs: pyproj.CRS | None = None
-    spatial: bool = False
-    meta: dict[str, Any] = field(default_factory=dict)
 
 
 def _load(
@@ -720,7 +553,7 @@ def read_reference(
 
 
 def _as_frame(obj: Any, what: str) -> Any:
-    """A reference or study-area layer: read when given as a path; its CRS is required."""
+    """Return a reference or study-area layer: read when given as a path; its CRS is required."""
     if isinstance(obj, str | os.PathLike):
         obj = read_reference(obj)
     if isinstance(obj, gpd.GeoDataFrame | gpd.GeoSeries) and obj.crs is None:
@@ -833,556 +666,8 @@ def _convert_geoms(geoms: np.ndarray, kind: str) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------------
-# tables: CSV and Excel
-# --------------------------------------------------------------------------------------------
-class _DecodeError(Exception):
-    """A CSV that cannot be decoded: a summary and the located problems ``(row, column, message)``."""
-
-    def __init__(self, summary: str, located: list[tuple[int | None, str | None, str]] | None = None) -> None:
-        super().__init__(summary)
-        self.summary = summary
-        self.located = located or []
-
-    def text(self, limit: int = 5) -> str:
-        """Summary and the first located problems, for a single error message."""
-        parts = [self.summary, *(f"第 {r} 行「{c}」：{m}" if r else m for r, c, m in self.located[:limit])]
-        more = len(self.located) - limit
-        return "；".join(parts) + (f"；另有 {more} 处" if more > 0 else "")
-
-
-def _check_encoding_name(encoding: str | None) -> str | None:
-    """The Python codec name of ``encoding`` (``None`` stays ``None``).
-
-    Raises
-    ------
-    InputError
-        ``encoding`` is not a known text encoding (the message names common ones).
-    """
-    if encoding is None:
-        return None
-    try:
-        info = codecs.lookup(str(encoding))
-    except LookupError:
-        info = None
-    if info is None or not getattr(info, "_is_text_encoding", True):
-        msg = (
-            f"不认识的文字编码 encoding={encoding!r}：常用的有 'utf-8'、'utf-8-sig'、'gbk'、'gb18030'、"
-            "'big5'（繁体中文）、'big5hkscs'（香港） (unknown encoding)"
-        )
-        raise InputError(msg)
-    return str(encoding)
-
-
-#: Non-ASCII characters sampled when weighing GBK against Big5.
-_ENCODING_SAMPLE = 200_000
-
-
-def _common_share(text: str, codec: str) -> float:
-    """Share of the non-ASCII characters of ``text`` that are common characters of ``codec``.
-
-    Common: GB2312 hanzi and punctuation for GBK/GB18030 (lead bytes 0xA1–0xA3, 0xB0–0xF7);
-    Big5 level-1 hanzi and punctuation for Big5 (lead bytes 0xA1–0xA3, 0xA4–0xC6), plus the
-    Hong Kong supplementary characters for Big5-HKSCS. Text read
-    with the wrong one of the two is mostly rare characters, kana and symbols.
-    """
-    from collections import Counter
-
-    counts = Counter(ch for ch in text[:_ENCODING_SAMPLE] if ord(ch) > 127)
-    total = sum(counts.values())
-    if total == 0:
-        return 1.0
-    target, lo, hi = ("gb2312", 0xB0, 0xF7) if codec.startswith("gb") else ("big5", 0xA4, 0xC6)
-    good = 0
-    for ch, n in counts.items():
-        try:
-            b = ch.encode(target)
-        except UnicodeEncodeError:
-            if codec == "big5hkscs" and _CJK.match(ch):  # a Hong Kong supplementary character
-                with contextlib.suppress(UnicodeEncodeError):
-                    ch.encode("big5hkscs")
-                    good += n
-            continue
-        if len(b) == 2 and (0xA1 <= b[0] <= 0xA3 or lo <= b[0] <= hi):
-            good += n
-    return good / total
-
-
-def _strict(data: bytes, codecs_: tuple[str, ...]) -> tuple[str, str] | None:
-    for enc in codecs_:
-        with contextlib.suppress(UnicodeDecodeError):
-            return data.decode(enc), enc
-    return None
-
-
-def _decode(data: bytes, encoding: str | None) -> tuple[str, str, str | None]:
-    """Decode CSV bytes: ``(text, encoding used, note)``.
-
-    ``note`` is ``None``, ``"guessed"`` (charset-normalizer), ``"big5"`` (Traditional
-    Chinese detected) or ``"maybe_big5"`` (read as GBK, but the bytes read as well as Big5). Order: the given encoding; UTF-16 with BOM; UTF-8 (with or without
-    BOM); GBK/GB18030 unless Big5 reads as clearly more common characters. Raises
-    :class:`_DecodeError` naming the row and column of undecodable bytes, or saying the
-    file looks like Big5 when the two readings cannot be told apart.
-    """
-    if encoding:
-        try:
-            return data.decode(encoding), encoding, None
-        except UnicodeDecodeError:
-            raise _DecodeError(f"按指定的编码 {encoding} 无法解码", _locate_bad_bytes(data, encoding)) from None
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16"), "utf-16", None
-        except UnicodeDecodeError:
-            raise _DecodeError("UTF-16 文件中有无法解码的字节", _locate_bad_bytes(data, "utf-16")) from None
-    with contextlib.suppress(UnicodeDecodeError):
-        text = data.decode("utf-8-sig")
-        return text, "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8", None
-    loose = data.decode("utf-8", errors="replace")
-    n_bad = loose.count("\ufffd")
-    n_cjk = len(_CJK.findall(loose[:_ENCODING_SAMPLE]))
-    if n_cjk >= 3 and n_bad * 4 <= n_cjk:  # Chinese UTF-8 text with a few broken bytes
-        raise _DecodeError(
-            "文件是 UTF-8 编码，但有无法解码的字节（文件可能损坏或被截断）", _locate_bad_bytes(data, "utf-8")
-        )
-    simplified = _strict(data, ("gbk", "gb18030"))
-    traditional = _strict(data, ("big5", "big5hkscs"))
-    if traditional is not None:
-        share_t = _common_share(traditional[0], traditional[1])
-        share_s = _common_share(simplified[0], "gbk") if simplified is not None else 0.0
-        if share_t > share_s:
-            if share_t >= 0.9 and share_t - share_s >= 0.3:
-                return traditional[0], traditional[1], "big5"
-            raise _DecodeError(
-                f"看起来是繁体中文 Big5 编码 (looks like Traditional Chinese Big5)：按 GBK 读取会是乱码。"
-                f"请用 encoding='{traditional[1]}' 读取（香港增补字符用 'big5hkscs'），"
-                "或另存为 UTF-8 CSV"
-            )
-        if simplified is not None and (share_s < 0.9 or share_s - share_t < 0.1):
-            return simplified[0], simplified[1], "maybe_big5"
-    if simplified is not None:
-        return simplified[0], simplified[1], None
-    import charset_normalizer
-
-    best = charset_normalizer.from_bytes(data).best()
-    if best is None:
-        raise _DecodeError("无法识别文字编码（试过 UTF-8、GBK、GB18030、Big5）", _locate_bad_bytes(data, "utf-8"))
-    return str(best), str(best.encoding), "guessed"
-
-
-def _locate_bad_bytes(data: bytes, encoding: str, limit: int = 50) -> list[tuple[int | None, str | None, str]]:
-    """Row (as in Excel), column header and message of each cell holding bytes ``encoding`` cannot decode."""
-    marker = "\ufffd"
-    try:
-        text = data.decode(encoding, errors="replace")
-    except LookupError:  # pragma: no cover - codec checked before
-        return []
-    if marker not in text:
-        return []
-    newlines = np.fromiter((m.start() for m in re.finditer("\n", text)), dtype=np.int64)
-    positions = np.fromiter((m.start() for m in re.finditer(marker, text)), dtype=np.int64)
-    bad_lines = [int(v) for v in np.unique(np.searchsorted(newlines, positions) + 1)[:limit]]
-    try:
-        reader = csv.reader(_stdio.StringIO(text, newline=""), delimiter=_sniff_delimiter(text, ".csv"))
-        header: list[str] | None = None
-        out: list[tuple[int | None, str | None, str]] = []
-        want = iter(bad_lines)
-        target = next(want, None)
-        for i, rec in enumerate(reader):
-            if header is None and any(c.strip() for c in rec):
-                header = rec
-            while target is not None and reader.line_num >= target:
-                for j, cell in enumerate(rec):
-                    if marker in cell:
-                        named = header is not None and j < len(header) and header[j].strip() and marker not in header[j]
-                        col = header[j].strip() if named else f"第 {_column_letter(j)} 列"
-                        shown = cell.replace(marker, "□")[:30]
-                        out.append((
-                            i + 1, col,
-                            f"有无法按 {encoding} 解码的字节（显示为 □：「{shown}」，文件第 {target} 行）",
-                        ))
-                target = next(want, None)
-            if target is None:
-                break
-        return out
-    except csv.Error:
-        return [(None, None, f"文件第 {ln} 行有无法按 {encoding} 解码的字节") for ln in bad_lines]
-
-
-def _sniff_delimiter(text: str, suffix: str) -> str:
-    if suffix == ".tsv":
-        return "\t"
-    lines = [ln for ln in text.splitlines()[:30] if ln.strip()][:15]
-    best, best_score = ",", 0
-    for delim in (",", "\t", ";", "|"):
-        counts = [ln.count(delim) for ln in lines]
-        if not counts:
-            continue
-        score = min(counts[-min(len(counts), 10):]) * 10 + max(counts)
-        if score > best_score:
-            best, best_score = delim, score
-    return best
-
-
-def _read_csv_grid(path: Path, encoding: str | None, add: Any) -> tuple[list[list[Any]], dict[str, Any]] | None:
-    data = path.read_bytes()
-    if not data.strip():
-        add("error", "empty_file", "文件为空 (empty file)")
-        return None
-    try:
-        text, used, note = _decode(data, encoding)
-    except _DecodeError as exc:
-        hint = "请用 encoding= 指定正确的编码，或另存为 UTF-8 CSV (cannot decode)"
-        if len(exc.located) > 3:  # the whole file is in another encoding: one error, the first place
-            row, col, message = exc.located[0]
-            add("error", "unreadable", f"{exc.summary}（{len(exc.located)} 处以上，第一处第 {row} 行「{col}」{message}）；{hint}")
-        elif not exc.located:
-            add("error", "unreadable", f"{exc.summary}；{hint}")
-        else:
-            for row, col, message in exc.located:
-                add("error", "unreadable", f"{exc.summary}：{message}；{hint}", row=row, column=col)
-        return None
-    if note == "guessed":
-        add(
-            "warning",
-            "encoding_guess",
-            f"文本编码不是 UTF-8 或 GBK，猜测为 {used}；如有乱码请另存为 UTF-8 CSV，或用 encoding= 指定 (encoding guessed)",
-        )
-    elif note == "maybe_big5":
-        add(
-            "warning",
-            "encoding_guess",
-            f"按 {used.upper()} 读取；这些字节按繁体中文 Big5 读取也通顺 (could also be Traditional Chinese Big5)："
-            "如名称显示不对，请用 encoding='big5' 读取",
-        )
-    elif note == "big5":
-        add(
-            "warning",
-            "encoding_guess",
-            f"按繁体中文 Big5 编码（{used}）读取 (read as Traditional Chinese Big5)；如有乱码请用 encoding= 指定",
-        )
-    delim = _sniff_delimiter(text, path.suffix.lower())
-    try:
-        grid = list(csv.reader(_stdio.StringIO(text, newline=""), delimiter=delim))
-    except csv.Error as exc:
-        add("error", "unreadable", f"CSV 格式错误：{exc} (malformed CSV)")
-        return None
-    logger.debug("%s：编码 %s，分隔符 %r", path.name, used, delim)
-    return grid, {"encoding": used}
-
-
-_CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-
-
-def _workbook_container_problem(path: Path) -> str | None:
-    """Why a ``.xlsx`` is not an Office Open XML (zip) workbook, or ``None`` when it is one.
-
-    A password-protected ``.xlsx`` is an OLE2 compound file (magic ``D0 CF 11 E0``) holding
-    an ``EncryptionInfo`` stream; a legacy ``.xls`` is an OLE2 file too, without it.
-    """
-    with path.open("rb") as fh:
-        head = fh.read(8)
-        if head[:2] == b"PK" or not head:
-            return None
-        if head != _CFB_MAGIC:
-            return None  # not OLE2 either: openpyxl gives its own message
-        data = head + fh.read()
-    if "EncryptionInfo".encode("utf-16-le") in data or "EncryptedPackage".encode("utf-16-le") in data:
-        return (
-            "工作簿有密码保护（已加密），无法读取 (password-protected workbook)：请在 Excel 中打开，"
-            "「文件 → 信息 → 保护工作簿 → 用密码进行加密」清空密码后保存，再读取"
-        )
-    return (
-        "这是旧版 Excel 97-2003 工作簿（.xls 格式，扩展名却是 .xlsx）(legacy .xls workbook)："
-        "请在 Excel 中「另存为 → Excel 工作簿 (*.xlsx)」后再读取"
-    )
-
-
-def _read_excel_grid(path: Path, sheet: str | int | None, add: Any) -> tuple[list[list[Any]], dict[str, Any]] | None:
-    import openpyxl
-
-    container = _workbook_container_problem(path)
-    if container is not None:
-        add("error", "encrypted", container)
-        return None
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:
-        add("error", "unreadable", f"无法打开 Excel 文件：{exc} (cannot open workbook)")
-        return None
-    try:
-        names = wb.sheetnames
-        if sheet is None:
-            ws = wb.worksheets[0]
-        elif isinstance(sheet, int) and not isinstance(sheet, bool):
-            if not 0 <= sheet < len(names):
-                add("error", "sheet_not_found", f"没有第 {sheet} 个工作表（从 0 起算）；工作表有 {'、'.join(names)}")
-                return None
-            ws = wb.worksheets[sheet]
-        elif str(sheet) in names:
-            ws = wb[str(sheet)]
-        else:
-            add("error", "sheet_not_found", f"找不到工作表「{sheet}」；工作表有 {'、'.join(names)} (sheet not found)")
-            return None
-        ws.reset_dimensions()  # some writers store wrong dimensions; read every row
-        grid = [list(r) for r in ws.iter_rows(values_only=True)]
-        title = ws.title
-    finally:
-        wb.close()
-    return grid, {"sheet": title}
-
-
-def _column_letter(i: int) -> str:
-    letters = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        letters = chr(65 + r) + letters
-    return letters
-
-
-def _is_blank_cell(v: Any) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and np.isnan(v))
-
-
-def _blank_frame(frame: pd.DataFrame) -> np.ndarray:
-    """Mask of empty cells (None, NaN, white space only), column by column."""
-    if frame.shape[1] == 0:
-        return np.zeros(frame.shape, dtype=bool)
-    return np.column_stack([blank_mask(frame[c]).to_numpy(dtype=bool) for c in frame.columns])
-
-
-def _read_table(path: Path, spec: LayerSpec, *, sheet: Any, encoding: str | None, add: Any) -> _Raw | None:
-    excel = path.suffix.lower() in _EXCEL_SUFFIXES
-    got = _read_excel_grid(path, sheet, add) if excel else _read_csv_grid(path, encoding, add)
-    if got is None:
-        return None
-    grid, meta = got
-    width = max((len(r) for r in grid), default=0)
-    frame = pd.DataFrame([list(r) + [None] * (width - len(r)) for r in grid], dtype=object)
-    blank = _blank_frame(frame)
-    if width == 0 or blank.all():
-        add("error", "empty_file", "文件为空 (empty file)")
-        return None
-
-    # header row: the row (among the first ones) naming most of the kind's columns
-    wanted = set(spec.required) | set(spec.optional) | {"lon", "lat"}
-    scan = min(_HEADER_SCAN_ROWS, len(frame))
-    scores = [
-        sum(canonical_column(v, spec.key) in wanted for v in frame.iloc[i] if not _is_blank_cell(v))
-        for i in range(scan)
-    ]
-    non_blank_rows = np.flatnonzero(~blank.all(axis=1))
-    header_idx = int(np.argmax(scores)) if max(scores, default=0) > 0 else int(non_blank_rows[0])
-
-    body_blank = blank[header_idx + 1 :]
-    headers: list[str] = []
-    keep: list[int] = []
-    seen: dict[str, int] = {}
-    for j, v in enumerate(frame.iloc[header_idx]):
-        if _is_blank_cell(v):
-            if body_blank[:, j].all():
-                continue
-            h = f"未命名列{_column_letter(j)}"
-        else:
-            h = str(v).strip()
-        if h in seen:
-            seen[h] += 1
-            new = f"{h}_{seen[h]}"
-            add("warning", "duplicate_header", f"列名「{h}」重复，第 {_column_letter(j)} 列改称「{new}」 (duplicate header)",
-                row=header_idx + 1, column=h)
-            h = new
-        else:
-            seen[h] = 1
-        headers.append(h)
-        keep.append(j)
-    body = frame.iloc[header_idx + 1 :, keep]
-    body.columns = headers
-    rows = np.arange(header_idx + 2, header_idx + 2 + len(body))
-    nonblank = ~body_blank[:, keep].all(axis=1) if len(body) else np.zeros(0, dtype=bool)
-    body, rows = body[nonblank], rows[nonblank]
-    cell_blank = body_blank[:, keep][nonblank]
-    # 合计/总计 rows at the bottom of printed tables (looked for in the first columns)
-    first_cols = body.iloc[:, : min(4, body.shape[1])]
-    total = np.zeros(len(body), dtype=bool)
-    for c in range(first_cols.shape[1]):
-        total |= first_cols.iloc[:, c].isin(_TOTAL_WORDS).to_numpy(dtype=bool)
-    if total.any():
-        for r in rows[total]:
-            add("warning", "total_row", "合计/总计行已忽略，不作为数据读取 (total row ignored)", row=int(r))
-        body, rows, cell_blank = body[~total], rows[~total], cell_blank[~total]
-    if len(body) == 0:
-        add("error", "empty_file", f"只有表头（第 {header_idx + 1} 行），没有数据行 (no data rows)")
-    body = body.reset_index(drop=True)
-    body = _infer_extra(body, cell_blank, spec, csv_text=not excel)
-    return _Raw(body, rows.astype(int), meta=meta)
-
-
-def _infer_extra(body: pd.DataFrame, blank: np.ndarray, spec: LayerSpec, *, csv_text: bool) -> pd.DataFrame:
-    """Type the columns the kind does not use: numbers when every value is one (no leading 0)."""
-    out = {}
-    for j, col in enumerate(body.columns):
-        s = body[col].where(~blank[:, j], None)
-        if canonical_column(col, spec.key) is not None:
-            out[col] = s
-            continue
-        if csv_text:
-            text = pd.Series([v.strip() if isinstance(v, str) else None for v in s.to_numpy(dtype=object)], dtype=object)
-            num = pd.to_numeric(text, errors="coerce")
-            filled = text.dropna()
-            lead0 = filled.str.match(r"^[+-]?0\d").any() if len(filled) else False
-            if len(filled) and num.notna().sum() == len(filled) and not lead0:
-                out[col] = num
-            else:
-                out[col] = to_text_dtype(text.astype("string"))
-        else:
-            out[col] = s.infer_objects()
-    return pd.DataFrame(out, index=body.index)
-
-
-_DMS_MARKS = re.compile(r"[°度′'’分″\"”秒]")
-
-
-def _parse_coordinates(series: pd.Series) -> tuple[np.ndarray, pd.Series, pd.Series]:
-    """Numbers of a lon/lat column, accepting degrees-minutes-seconds (120°05′30″E).
-
-    Returns the values (NaN where blank or bad), the mask of bad cells and the reason of
-    each bad cell (:data:`mzgeo.io.checks.NUMBER_REASONS` keys, or ``"dms_60"`` for minutes
-    or seconds of 60 or more).
-    """
-    values, bad, why = parse_numbers_why(series)
-    why = why.astype(object)
-    candidates = bad & why.isin(["not_number", "thousands"])
-    if candidates.any():
-        text = series[candidates].astype("string")
-        dms = text.str.contains(_DMS_MARKS, na=False)
-        if dms.any():
-            parts = text[dms].str.extractall(r"(\d+(?:\.\d+)?)")[0].astype(float).unstack()
-            parts = parts.reindex(columns=[0, 1, 2, 3])
-            over = (parts[1] >= 60) | (parts[2] >= 60)
-            deg = parts[0] + parts[1].fillna(0) / 60.0 + parts[2].fillna(0) / 3600.0
-            deg = deg.where(parts[3].isna() & ~over)  # more than three numbers: not a coordinate
-            neg = text[dms].str.contains(r"[SW南西]|^\s*-", regex=True, na=False)
-            deg = deg.where(~neg.reindex(deg.index, fill_value=False), -deg)
-            values.loc[deg.index] = deg
-            why.loc[over[over].index] = "dms_60"
-            bad = bad & values.isna()
-            why = why.where(bad, None)
-    return values.to_numpy(dtype="float64"), bad, why
-
-
-def _coordinate_message(head: str, value: Any, why: Any) -> str:
-    if why == "dms_60":
-        return f"「{head}」的度分秒「{value}」中分或秒不小于 60，请核对 (minutes or seconds ≥ 60)"
-    return number_message(head, value, why, expected="数字（度）或度分秒")
-
-
-def _table_geometry(ctx: CheckContext) -> tuple[np.ndarray | None, tuple[np.ndarray, np.ndarray] | None, str | None, list[str]]:
-    """Geometry of a table from lon/lat columns, a "lon,lat" column or a WKT column."""
-    d = ctx.data
-    n = len(d)
-    if "lon" in d.columns and "lat" in d.columns:
-        hx, hy = ctx.header("lon"), ctx.header("lat")
-        col = f"{hx}/{hy}"
-        x, bad_x, why_x = _parse_coordinates(d["lon"])
-        y, bad_y, why_y = _parse_coordinates(d["lat"])
-        for head, bad, raw, why in ((hx, bad_x, d["lon"], why_x), (hy, bad_y, d["lat"], why_y)):
-            ctx.add_rows(
-                "error", "not_numeric", bad,
-                lambda m, head=head, raw=raw, why=why: [
-                    _coordinate_message(head, v, w) for v, w in zip(raw[m], why[m], strict=True)
-                ],
-                head,
-            )
-        missing = (blank_mask(d["lon"]) | blank_mask(d["lat"])).to_numpy()
-        ctx.add_rows("error", "missing_geometry", missing, f"坐标为空：「{hx}」或「{hy}」没有值 (missing coordinates)", col)
-        ok = np.isfinite(x) & np.isfinite(y)
-        geoms = np.full(n, None, dtype=object)
-        geoms[ok] = shapely.points(x[ok], y[ok])
-        return geoms, (x, y), col, ["lon", "lat"]
-    from ..layers import _key
-
-    by_key = {_key(c).split("(")[0]: c for c in d.columns if isinstance(c, str)}
-    lonlat = next((by_key[k] for k in by_key if k in _LONLAT_HEADERS), None)
-    if lonlat is not None:
-        parts = d[lonlat].astype("string").str.strip().str.split(r"[,，;；\s]+", n=1, expand=True, regex=True)
-        for k in (0, 1):  # a cell without separator, or no rows at all
-            if k not in parts.columns:
-                parts[k] = pd.Series(pd.NA, index=parts.index, dtype="string")
-        x, bad_x, _ = _parse_coordinates(parts[0])
-        y, bad_y, _ = _parse_coordinates(parts[1])
-        blank = blank_mask(d[lonlat]).to_numpy()
-        bad = (bad_x.to_numpy() | bad_y.to_numpy() | ~np.isfinite(x) | ~np.isfinite(y)) & ~blank
-        ctx.add_rows(
-            "error", "not_numeric", bad,
-            lambda m: [f"「{lonlat}」应为「经度,纬度」，实际为「{v}」(not lon,lat)" for v in d[lonlat][m]],
-            lonlat,
-        )
-        ctx.add_rows("error", "missing_geometry", blank, f"坐标为空：「{lonlat}」没有值 (missing coordinates)", lonlat)
-        ok = np.isfinite(x) & np.isfinite(y)
-        geoms = np.full(n, None, dtype=object)
-        geoms[ok] = shapely.points(x[ok], y[ok])
-        ctx.headers.setdefault("lon", lonlat + "（经度）")
-        ctx.headers.setdefault("lat", lonlat + "（纬度）")
-        return geoms, (x, y), lonlat, [lonlat]
-    wkt = next((by_key[k] for k in by_key if k in _WKT_HEADERS), None)
-    if wkt is not None:
-        text = d[wkt].astype("string").str.strip()
-        blank = blank_mask(d[wkt]).to_numpy()
-        cells = text.to_numpy(dtype=object, na_value=None)
-        cells[blank] = None
-        geoms = shapely.from_wkt(cells, on_invalid="ignore")
-        bad = ~blank & shapely.is_missing(geoms)
-        ctx.add_rows("error", "bad_geometry", bad, f"「{wkt}」不是有效的 WKT 几何 (invalid WKT)", wkt)
-        ctx.add_rows("error", "missing_geometry", blank, f"几何为空：「{wkt}」没有值 (missing geometry)", wkt)
-        empty = ~blank & ~bad & shapely.is_empty(geoms)
-        ctx.add_rows("error", "missing_geometry", empty, f"几何为空：「{wkt}」为 EMPTY 几何 (empty geometry)", wkt)
-        return geoms, None, wkt, [wkt]
-    from ..layers import aliases_for
-
-    ctx.add(
-        "error",
-        "no_coordinates",
-        f"找不到坐标列：经度（可用列名 {'、'.join(aliases_for('lon'))}）和纬度（可用列名 "
-        f"{'、'.join(aliases_for('lat'))}），或「经纬度」「location」合并列，或 WKT 几何列；"
-        "也可用 lon_col=、lat_col= 指定 (no coordinate columns)",
-        column="经度/纬度",
-    )
-    return None, None, None, []
-
-
-# --------------------------------------------------------------------------------------------
 # spatial files: GeoPackage, Shapefile, GeoJSON
 # --------------------------------------------------------------------------------------------
-_MOJIBAKE = re.compile(r"[\u0080-\u00ff]")
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-
-
-def _text_sample(df: pd.DataFrame) -> str:
-    parts = [str(c) for c in df.columns]
-    for col in df.columns:
-        s = df[col]
-        if pd.api.types.is_string_dtype(s) or s.dtype == object:
-            parts.extend(s.dropna().astype(str).head(200).tolist())
-    return "\n".join(parts)
-
-
-def _looks_mojibake(text: str) -> bool:
-    """Latin-1 letters (Ã, º, ...) and no Chinese: bytes of GBK/UTF-8 read as ISO-8859-1."""
-    return bool(_MOJIBAKE.search(text)) and not _CJK.search(text)
-
-
-def _guess_dbf_encoding(text: str) -> str | None:
-    """The encoding of text that GDAL decoded as ISO-8859-1 (bytes recovered losslessly)."""
-    try:
-        data = text.encode("latin-1")
-    except UnicodeEncodeError:
-        return None
-    for enc, name in (("utf-8", "UTF-8"), ("gbk", "GBK"), ("gb18030", "GB18030")):
-        with contextlib.suppress(UnicodeDecodeError):
-            data.decode(enc)
-            return name
-    return None
-
-
 def _read_ogr(path: Path, layer: str | None, encoding: str | None) -> gpd.GeoDataFrame:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -1390,33 +675,6 @@ def _read_ogr(path: Path, layer: str | None, encoding: str | None) -> gpd.GeoDat
     for w in caught:
         logger.debug("pyogrio: %s", w.message)
     return gdf
-
-
-def _py_codec(name: str) -> str:
-    """Python codec for an encoding name found in a ``.cpg`` (``"UTF-8"``, ``"GBK"``, ``"936"``...)."""
-    name = name.strip()
-    if name.isdigit():
-        name = {"65001": "utf-8", "936": "gbk", "54936": "gb18030"}.get(name, f"cp{name}")
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        return "utf-8"
-
-
-def _recode(latin: gpd.GeoDataFrame, encoding: str) -> gpd.GeoDataFrame:
-    """Re-decode text that GDAL read as ISO-8859-1 (lossless) with ``encoding``, replacing bad bytes."""
-    codec = _py_codec(encoding)
-
-    def fix(text: Any) -> Any:
-        if not isinstance(text, str):
-            return text
-        return text.encode("latin-1", errors="replace").decode(codec, errors="replace")
-
-    out = latin.rename(columns={c: fix(c) for c in latin.columns if c != latin.geometry.name})
-    for col in out.columns:
-        if col != out.geometry.name and (pd.api.types.is_string_dtype(out[col]) or out[col].dtype == object):
-            out[col] = out[col].map(fix, na_action="ignore")
-    return out
 
 
 def _read_shapefile(path: Path, encoding: str | None, add: Any) -> tuple[gpd.GeoDataFrame, str]:

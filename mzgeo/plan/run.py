@@ -480,17 +480,26 @@ def _run_one(key: str, a: dict, layers: dict, network: Callable[[str], Any]) -> 
     units = _units(layers, a.get("units"))
     if key == "shelter_coverage":
         minutes = a.get("minutes", [s.shelter_minutes])
-        res = mzgeo.coverage(network(a.get("mode", "walk")), layers[a.get("facilities", "shelters")],
-                             layers[a.get("demand", "villages")], minutes if len(minutes) > 1 else minutes[0],
-                             weight=a.get("weight", "population"), units=units)
+        res = mzgeo.coverage(
+            layers[a.get("facilities", "shelters")],
+            layers[a.get("demand", "villages")],
+            network=network(a.get("mode", "walk")),
+            minutes=minutes if len(minutes) > 1 else minutes[0],
+            weight_col=a.get("weight", "population"),
+            units=units,
+        )
         by = res.by_unit(units, minutes=s.shelter_minutes) if units is not None else None
         mets = None if by is None else _metric_rows(by, {"share_covered": "shelter_share_covered",
                                                          "mean_minutes": "shelter_mean_minutes"})
         return res, mets
     if key == "shelters":
-        res = mzgeo.shelter_adequacy(network(a.get("mode", "walk")), layers[a.get("shelters", "shelters")],
-                                     layers[a.get("demand", "villages")], units=units,
-                                     share_to_shelter=float(a.get("share_to_shelter", 1.0)))
+        res = mzgeo.shelter_adequacy(
+            layers[a.get("shelters", "shelters")],
+            layers[a.get("demand", "villages")],
+            network=network(a.get("mode", "walk")),
+            units=units,
+            share_to_shelter=float(a.get("share_to_shelter", 1.0)),
+        )
         by = res.by_unit(units) if units is not None else None
         mets = None if by is None else _metric_rows(
             by, {"share_sheltered": "shelter_share_sheltered", "sheltered": "shelter_places_in_reach",
@@ -498,8 +507,12 @@ def _run_one(key: str, a: dict, layers: dict, network: Callable[[str], Any]) -> 
             {"shelter_shortfall": 0.0}, {"shelter_shortfall": lambda v: (v <= 0.5).where(v.notna(), pd.NA)})
         return res, mets
     if key == "daycare":
-        res = mzgeo.daycare_coverage(network(a.get("mode", "walk")), layers[a.get("daycare", "daycare")],
-                                     layers[a.get("demand", "villages")], units=units)
+        res = mzgeo.daycare_coverage(
+            layers[a.get("daycare", "daycare")],
+            layers[a.get("demand", "villages")],
+            network=network(a.get("mode", "walk")),
+            units=units,
+        )
         by = res.by_unit(units) if units is not None else None
         mets = None if by is None else _metric_rows(
             by, {"share_covered": "daycare_share_covered", "n_gaps": "daycare_gaps"},
@@ -517,8 +530,11 @@ def _run_one(key: str, a: dict, layers: dict, network: Callable[[str], Any]) -> 
              "nursing_share": lambda v: (v >= nt).where(v.notna(), pd.NA)})
         return res, mets
     if key == "cemeteries":
-        res = mzgeo.cemetery_coverage(network(a.get("mode", "drive")), layers[a.get("cemeteries", "cemeteries")],
-                                      units)
+        res = mzgeo.cemetery_coverage(
+            layers[a.get("cemeteries", "cemeteries")],
+            units,
+            network=network(a.get("mode", "drive")),
+        )
         m = float(s.cemetery_minutes)
         mets = _metric_rows(res.townships, {"share_covered": "cemetery_share_covered",
                                             "mean_minutes": "cemetery_minutes"},
@@ -528,8 +544,12 @@ def _run_one(key: str, a: dict, layers: dict, network: Callable[[str], Any]) -> 
     if key == "graves":
         lines = {label: layers[n] for label, n in (a.get("lines") or {}).items()}
         zones = layers[a["zones"]] if a.get("zones") else None
-        res = mzgeo.burial_zone_check(layers[a.get("graves", "graves")], lines=lines or None, zones=zones,
-                                      units=units)
+        res = mzgeo.burial_zone_check(
+            layers[a.get("graves", "graves")],
+            lines=lines or None,
+            zones=zones,
+            units=units,
+        )
         pts = res.points
         mets = None
         if units is not None and "unit_code" in pts.columns:
