@@ -1,6 +1,7 @@
-"""Private array helpers of :mod:`mzgeo.network`: splitting lines into edges, sparse graphs,
-partial lines, pairing directed edges into segments, planar faces, index labels.
+"""Private array helpers of :mod:`mzgeo.network`.
 
+Splitting lines into edges, sparse graphs, partial lines, pairing directed edges into
+segments, planar faces, index labels.
 Everything here works on plain numpy arrays; nothing loops in Python over features.
 """
 

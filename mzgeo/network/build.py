@@ -36,14 +36,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
-import scipy.sparse as sp
 import shapely
-from scipy.sparse.csgraph import connected_components
 
 from .. import crs as mcrs
 from .. import settings
 from ..errors import CRSError, DataWarning, InputError, NetworkError
-from . import _graph
+from . import _graph, _noding
 from . import cache as _cache
 
 if TYPE_CHECKING:
@@ -73,7 +71,7 @@ BUILD_FIXES = {
 
 
 def _network() -> type[Network]:
-    """The :class:`Network` class (imported late: :mod:`.core` imports this module)."""
+    """Return the :class:`Network` class (imported late: :mod:`.core` imports this module)."""
     from .core import Network
 
     return Network
@@ -331,10 +329,10 @@ def _build_from_lines(
         is_bridge = np.isin(_norm(gdf[bridge_col]), list(_TRUTHY))[part_row]
     else:
         is_bridge = np.zeros(len(parts), bool)
-    parts, fixes = _snap_dangles(parts, snap_m, tolerance_m, ~is_bridge)
+    parts, fixes = _noding.snap_dangles(parts, snap_m, tolerance_m, ~is_bridge)
     if node_crossings and (~is_bridge).any():
         sel = np.flatnonzero(~is_bridge)
-        noded, src, node_fixes = _node_lines(parts[sel])
+        noded, src, node_fixes = _noding.node_lines(parts[sel])
         parts = np.concatenate([noded, parts[is_bridge]])
         part_row = np.concatenate([part_row[sel][src], part_row[is_bridge]])
         fixes += [(kind, xy, np.zeros(len(xy))) for kind, xy in node_fixes]
@@ -546,6 +544,9 @@ def _from_directed_edges(
         offsets=offsets, road_class=cls_, name=attrs["name"][base], params=params,
     )
 
+# --- columns, report, speeds ------------------------------------------------------------------
+
+
 def _str_values(series: pd.Series) -> np.ndarray:
     """Column values as an object array of stripped strings (``None`` for missing)."""
     vals = series.to_numpy(dtype=object)
@@ -566,7 +567,7 @@ def _norm(series: pd.Series) -> np.ndarray:
 
 
 def _build_report_frame(kind: Any = (), xy: Any = None, moved_m: Any = None) -> pd.DataFrame:
-    """The :attr:`Network.build_report` frame: ``kind``, ``x``, ``y``, ``moved_m``."""
+    """Make the :attr:`Network.build_report` frame: ``kind``, ``x``, ``y``, ``moved_m``."""
     kind = np.asarray(kind, dtype=object).reshape(-1)
     xy = np.zeros((0, 2)) if xy is None else np.asarray(xy, float).reshape(-1, 2)
     moved = np.zeros(len(kind)) if moved_m is None else np.asarray(moved_m, float).reshape(-1)
@@ -574,7 +575,7 @@ def _build_report_frame(kind: Any = (), xy: Any = None, moved_m: Any = None) -> 
 
 
 def _fix_counts(report: pd.DataFrame) -> dict[str, int]:
-    """Number of build-report rows per kind (every kind of :data:`BUILD_FIXES`, zeros included)."""
+    """Count the build-report rows per kind (every kind of :data:`BUILD_FIXES`, zeros included)."""
     counts = report["kind"].value_counts()
     return {k: int(counts.get(k, 0)) for k in BUILD_FIXES}
 
@@ -641,191 +642,65 @@ def _parse_maxspeed(values: np.ndarray) -> np.ndarray:
     return np.where(mph, num * 1.609344, num).astype(float)
 
 
-
-def _pieces(coords: np.ndarray, li: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Straight pieces of flat line coordinates: start vertex index, start, end, line."""
-    a_idx = np.flatnonzero(li[1:] == li[:-1])
-    return a_idx, coords[a_idx], coords[a_idx + 1], li[a_idx]
+# --- repairs of the built arrays -------------------------------------------------------------
 
 
-def _insert_vertices(
-    coords: np.ndarray, li: np.ndarray, a_idx: np.ndarray, piece: np.ndarray, t: np.ndarray, xy: np.ndarray,
-) -> np.ndarray:
-    """Lines from flat coordinates with points ``xy`` inserted at fraction ``t`` of pieces ``piece``.
+def merge_duplicates(net: Network) -> None:
+    """Merge segments drawn on exactly the same line (duplicated roads, parallel graph edges).
 
-    Original vertex k has order key k; an inserted point on the piece starting at vertex
-    a has key a + t, so every line keeps its vertex order.
+    A point on such a road is on all copies, so the copies become one segment with the
+    fastest time of each direction.
     """
-    key = np.concatenate([np.arange(len(coords), dtype=float), a_idx[piece] + t])
-    line = np.concatenate([li, li[a_idx[piece]]])
-    pts = np.concatenate([coords, xy])
-    order = np.lexsort((key, line))
-    return shapely.linestrings(pts[order], indices=line[order])
+    a = np.minimum(net._u, net._v)
+    b = np.maximum(net._u, net._v)
+    lenr = np.round(net._len, 6)
+    order = np.lexsort((lenr, b, a))
+    same = (a[order][1:] == a[order][:-1]) & (b[order][1:] == b[order][:-1]) & (lenr[order][1:] == lenr[order][:-1])
+    if not same.any():
+        return
+    in_grp = np.zeros(len(order), bool)
+    in_grp[1:] |= same
+    in_grp[:-1] |= same
+    cand = np.sort(order[in_grp])
+    geoms = _graph.lines_from_offsets(*_subset_coords(net, cand))
+    g_fwd = shapely.to_wkb(geoms, hex=True)
+    g_rev = shapely.to_wkb(shapely.reverse(geoms), hex=True)
+    # drawn from the smaller end node; a closed loop from its smaller drawing (by WKB)
+    flip = (net._u[cand] > net._v[cand]) | ((net._u[cand] == net._v[cand]) & (g_rev < g_fwd))
+    df = pd.DataFrame({
+        "a": a[cand], "b": b[cand], "g": np.where(flip, g_rev, g_fwd), "row": cand,
+        "f": np.where(flip, net._bwd[cand], net._fwd[cand]),
+        "r": np.where(flip, net._fwd[cand], net._bwd[cand]),
+    })
+    grp = df.groupby(["a", "b", "g"], sort=False)
+    df["keep"] = grp["row"].transform("min")
+    df["fmin"] = grp["f"].transform("min")
+    df["rmin"] = grp["r"].transform("min")
+    first = df[df["row"] == df["keep"]]
+    rows = first["row"].to_numpy()
+    flip_k = flip[np.searchsorted(cand, rows)]
+    net._fwd = net._fwd.copy()
+    net._bwd = net._bwd.copy()
+    net._fwd[rows] = np.where(flip_k, first["rmin"], first["fmin"])
+    net._bwd[rows] = np.where(flip_k, first["fmin"], first["rmin"])
+    drop = df.loc[df["row"] != df["keep"], "row"].to_numpy()
+    if len(drop) == 0:
+        return
+    keep = np.ones(len(net._u), bool)
+    keep[drop] = False
+    sel = np.flatnonzero(keep)
+    net._coords, net._offsets = _subset_coords(net, sel)
+    net._u, net._v, net._fwd, net._bwd = net._u[sel], net._v[sel], net._fwd[sel], net._bwd[sel]
+    net._class, net._name = net._class[sel], net._name[sel]
+    net._cum = _graph.cumulative_lengths(net._coords, net._offsets)
+    net._len = net._cum[net._offsets[1:] - 1]
+    log.info("合并了 %d 段重复道路 (merged duplicated segments)", len(drop))
 
-
-def _node_lines(parts: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[tuple[str, np.ndarray]]]:
-    """Add a vertex to both lines wherever two lines cross, a line crosses itself, or lines overlap.
-
-    Every straight piece of every line is paired with the pieces it intersects (STRtree
-    bulk query); the crossing point is computed once per pair and inserted into both
-    pieces, so both get exactly the same coordinates (they become one node when the lines
-    are split at shared vertices). Non-adjacent pieces of the same line are paired too, so
-    a looped road is noded where it crosses itself. Collinear overlapping pieces get each
-    other's end points inside the overlap (the shared stretch then becomes duplicate
-    segments, merged later). Returns the lines (same order), their source positions and
-    the repairs ``[(kind, xy)]`` for the build report (self-crossings, overlaps; ordinary
-    crossings of two roads are not repairs).
-    """
-    coords, li = shapely.get_coordinates(parts, return_index=True)
-    a_idx, A, B, seg_line = _pieces(coords, li)
-    src = np.arange(len(parts))
-    if len(a_idx) < 2:
-        return parts, src, []
-    segs = shapely.linestrings(np.stack([A, B], axis=1))
-    tree = shapely.STRtree(segs)
-    i, j = tree.query(segs, predicate="intersects")
-    keep = (i < j) & ~((seg_line[i] == seg_line[j]) & (np.abs(a_idx[i] - a_idx[j]) == 1))
-    i, j = i[keep], j[keep]
-    r = B[i] - A[i]
-    q = B[j] - A[j]
-    w = A[j] - A[i]
-    den = r[:, 0] * q[:, 1] - r[:, 1] * q[:, 0]
-    lr = np.hypot(r[:, 0], r[:, 1])
-    lq = np.hypot(q[:, 0], q[:, 1])
-    # collinear: parallel and A[j] on the line through piece i (intersecting pieces)
-    off = np.abs(w[:, 0] * r[:, 1] - w[:, 1] * r[:, 0]) / np.maximum(lr, 1e-300)
-    col = (np.abs(den) <= 1e-12 * lr * lq) & (off <= 1e-9 * np.maximum(1.0, lr))
-    eps = 1e-9
-    ins_seg, ins_t, ins_p, fixes = [], [], [], []
-    # collinear overlaps: each piece gets the other's end points lying strictly inside it
-    ci, cj, cr, cq = i[col], j[col], r[col], q[col]
-    if len(ci):
-        rr = np.einsum("ij,ij->i", cr, cr)
-        qq = np.einsum("ij,ij->i", cq, cq)
-        added = []
-        for tgt, d, dd, P0, P1 in ((ci, cr, rr, A[cj], B[cj]), (cj, cq, qq, A[ci], B[ci])):
-            for P in (P0, P1):
-                s = np.einsum("ij,ij->i", P - A[tgt], d) / np.maximum(dd, 1e-300)
-                m = (s > eps) & (s < 1 - eps)
-                ins_seg.append(tgt[m])
-                ins_t.append(s[m])
-                ins_p.append(P[m])
-                added.append(P[m])
-        pts = np.concatenate(added)
-        if len(pts):
-            fixes.append(("overlap_noded", np.unique(pts, axis=0)))
-    ok = (den != 0) & ~col
-    i, j, r, q, w, den = i[ok], j[ok], r[ok], q[ok], w[ok], den[ok]
-    t = (w[:, 0] * q[:, 1] - w[:, 1] * q[:, 0]) / den
-    P = A[i] + t[:, None] * r
-    u = (w[:, 0] * r[:, 1] - w[:, 1] * r[:, 0]) / den
-    ti = (t > eps) & (t < 1 - eps)
-    uj = (u > eps) & (u < 1 - eps)
-    # where the crossing is a vertex of the other line, use that vertex exactly (T-junctions)
-    Pi = np.where((u <= eps)[:, None], A[j], np.where((u >= 1 - eps)[:, None], B[j], P))
-    Pj = np.where((t <= eps)[:, None], A[i], np.where((t >= 1 - eps)[:, None], B[i], P))
-    ins_seg += [i[ti], j[uj]]
-    ins_t += [t[ti], u[uj]]
-    ins_p += [Pi[ti], Pj[uj]]
-    own = (seg_line[i] == seg_line[j]) & (ti | uj)
-    if own.any():
-        # one row per place (a line passing through its own vertex meets two pieces there)
-        fixes.append(("self_crossing", np.unique(np.where(ti[own][:, None], Pi[own], Pj[own]), axis=0)))
-    piece = np.concatenate(ins_seg)
-    if len(piece) == 0:
-        return parts, src, fixes
-    out = _insert_vertices(coords, li, a_idx, piece, np.concatenate(ins_t), np.concatenate(ins_p))
-    return out, np.unique(li), fixes
-
-
-def _snap_dangles(
-    parts: np.ndarray, snap_m: float, tolerance_m: float, target: np.ndarray,
-) -> tuple[np.ndarray, list[tuple[str, np.ndarray, np.ndarray]]]:
-    """Join road ends that stop short of another road (within ``snap_m``) to that road.
-
-    A *dangling end* is a first or last vertex whose location (within ``tolerance_m``) no
-    other vertex shares. Each is paired (STRtree ``dwithin`` bulk query) with the straight
-    pieces within ``snap_m``, except the pieces of its own line closer than ``2 * snap_m``
-    along the line; the nearest point of the nearest piece is its new position, and that
-    point is added to the piece (the road is split there). Pieces of lines with
-    ``target`` False (bridges) only receive ends at their vertices. Two dangling ends
-    within ``snap_m`` of each other (a gap between two roads) are joined at one of them.
-    Returns the lines (same order) and the repairs ``[(kind, xy, moved_m)]``.
-    """
-    coords, li = shapely.get_coordinates(parts, return_index=True)
-    if snap_m <= 0 or len(coords) < 2:
-        return parts, []
-    a_idx, A, B, seg_line = _pieces(coords, li)
-    n_line = len(parts)
-    counts = np.bincount(li, minlength=n_line)
-    off = np.concatenate([[0], np.cumsum(counts)])
-    has = counts >= 2
-    ends = np.concatenate([off[:-1][has], off[1:][has] - 1])
-    keys = _graph.quantise(coords, tolerance_m)
-    kc = np.bincount(keys)
-    ends = np.unique(ends[kc[keys[ends]] == 1])
-    if len(ends) == 0 or len(a_idx) == 0:
-        return parts, []
-    cum = _graph.cumulative_lengths(coords, off)
-    length = np.zeros(n_line)
-    length[has] = cum[off[1:][has] - 1]
-    tree = shapely.STRtree(shapely.linestrings(np.stack([A, B], axis=1)))
-    e, k = tree.query(shapely.points(coords[ends]), predicate="dwithin", distance=snap_m)
-    end_v = ends[e]
-    at_start = end_v == off[li[end_v]]
-    along = np.where(at_start, cum[a_idx[k]], length[li[end_v]] - cum[a_idx[k] + 1])
-    ok = ~((seg_line[k] == li[end_v]) & (along <= 2 * snap_m))
-    e, k, end_v = e[ok], k[ok], end_v[ok]
-    P = coords[end_v]
-    d_ab = B[k] - A[k]
-    dd = np.einsum("ij,ij->i", d_ab, d_ab)
-    t = np.clip(np.einsum("ij,ij->i", P - A[k], d_ab) / np.maximum(dd, 1e-300), 0.0, 1.0)
-    Q = A[k] + t[:, None] * d_ab
-    near_a = (t <= 1e-9) | (np.hypot(*(Q - A[k]).T) < tolerance_m)
-    near_b = ~near_a & ((t >= 1 - 1e-9) | (np.hypot(*(Q - B[k]).T) < tolerance_m))
-    interior = ~near_a & ~near_b
-    # bridges take ends only at their vertices
-    allowed = target[seg_line[k]] | ~interior
-    e, k, end_v, t, near_a, near_b, interior = (e[allowed], k[allowed], end_v[allowed], t[allowed],
-                                                near_a[allowed], near_b[allowed], interior[allowed])
-    Q = np.where(near_a[:, None], A[k], np.where(near_b[:, None], B[k], A[k] + t[:, None] * (B[k] - A[k])))
-    dist = np.hypot(*(Q - coords[end_v]).T)
-    if len(e) == 0:
-        return parts, []
-    best = np.lexsort((k, dist, e))
-    first = np.ones(len(best), bool)
-    first[1:] = e[best][1:] != e[best][:-1]
-    b = best[first]
-    end_v, k, t, Q, dist, near_a, near_b, interior = (end_v[b], k[b], t[b], Q[b], dist[b], near_a[b], near_b[b],
-                                                      interior[b])
-    # an end whose target is another dangling end: join the pair (clusters) at one vertex
-    tgt_v = np.where(near_a, a_idx[k], np.where(near_b, a_idx[k] + 1, -1))
-    is_end = np.zeros(len(coords), bool)
-    is_end[ends] = True
-    pair = (tgt_v >= 0) & is_end[np.maximum(tgt_v, 0)]
-    moved_v, moved_to = [], []
-    members = np.zeros(0, np.int64)
-    if pair.any():
-        members, inv = np.unique(np.concatenate([end_v[pair], tgt_v[pair]]), return_inverse=True)
-        m = int(pair.sum())
-        g = sp.coo_array((np.ones(m), (inv[:m], inv[m:])), shape=(len(members), len(members)))
-        _, lab = connected_components(g, directed=False)
-        rep = np.full(lab.max() + 1, np.iinfo(np.int64).max)
-        np.minimum.at(rep, lab, members)  # each cluster joins at its first vertex
-        move = members != rep[lab]
-        moved_v.append(members[move])
-        moved_to.append(coords[rep[lab][move]])
-    # ends lying exactly on a road (distance 0) are T-junctions: noded with the crossings
-    tsnap = ~np.isin(end_v, members) & (dist > 1e-9)
-    moved_v.append(end_v[tsnap])
-    moved_to.append(Q[tsnap])
-    mv = np.concatenate(moved_v)
-    mt = np.concatenate(moved_to).reshape(-1, 2)
-    moved = np.hypot(*(mt - coords[mv]).T)
-    new = coords.copy()
-    new[mv] = mt
-    ins = tsnap & interior
-    out = _insert_vertices(new, li, a_idx, k[ins], t[ins], Q[ins])
-    rep_mask = moved > 0
-    fixes = [("dangle_snapped", mt[rep_mask], moved[rep_mask])] if rep_mask.any() else []
-    return out, fixes
+def _subset_coords(net: Network, sel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the vertices and offsets of the segments ``sel`` (sorted positions)."""
+    counts = np.diff(net._offsets)
+    keep_v = np.zeros(len(counts), bool)
+    keep_v[sel] = True
+    coords = net._coords[np.repeat(keep_v, counts)]
+    # sel is sorted, so the kept vertices stay in segment order
+    return coords, np.concatenate([[0], np.cumsum(counts[sel])])

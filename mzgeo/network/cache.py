@@ -116,7 +116,7 @@ def save_network(net: Network, key: str) -> None:
 
 
 def load_network(key: str) -> Network | None:
-    """The network stored under ``key``, or ``None`` when absent or unreadable."""
+    """Load the network stored under ``key``, or ``None`` when absent or unreadable."""
     from .build import _build_report_frame
     from .core import Network
 

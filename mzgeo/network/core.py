@@ -208,66 +208,7 @@ class Network:
         self._len = self._cum[self._offsets[1:] - 1]
         self._lazy: dict[str, Any] = {}
         if merge_duplicates:
-            self._merge_duplicates()
-
-    def _merge_duplicates(self) -> None:
-        """Merge segments drawn on exactly the same line (duplicated roads, parallel graph edges).
-
-        A point on such a road is on all copies, so the copies become one segment with the
-        fastest time of each direction.
-        """
-        a = np.minimum(self._u, self._v)
-        b = np.maximum(self._u, self._v)
-        lenr = np.round(self._len, 6)
-        order = np.lexsort((lenr, b, a))
-        same = (a[order][1:] == a[order][:-1]) & (b[order][1:] == b[order][:-1]) & (lenr[order][1:] == lenr[order][:-1])
-        if not same.any():
-            return
-        in_grp = np.zeros(len(order), bool)
-        in_grp[1:] |= same
-        in_grp[:-1] |= same
-        cand = np.sort(order[in_grp])
-        geoms = _graph.lines_from_offsets(*self._subset_coords(cand))
-        g_fwd = shapely.to_wkb(geoms, hex=True)
-        g_rev = shapely.to_wkb(shapely.reverse(geoms), hex=True)
-        # drawn from the smaller end node; a closed loop from its smaller drawing (by WKB)
-        flip = (self._u[cand] > self._v[cand]) | ((self._u[cand] == self._v[cand]) & (g_rev < g_fwd))
-        df = pd.DataFrame({
-            "a": a[cand], "b": b[cand], "g": np.where(flip, g_rev, g_fwd), "row": cand,
-            "f": np.where(flip, self._bwd[cand], self._fwd[cand]),
-            "r": np.where(flip, self._fwd[cand], self._bwd[cand]),
-        })
-        grp = df.groupby(["a", "b", "g"], sort=False)
-        df["keep"] = grp["row"].transform("min")
-        df["fmin"] = grp["f"].transform("min")
-        df["rmin"] = grp["r"].transform("min")
-        first = df[df["row"] == df["keep"]]
-        rows = first["row"].to_numpy()
-        flip_k = flip[np.searchsorted(cand, rows)]
-        self._fwd = self._fwd.copy()
-        self._bwd = self._bwd.copy()
-        self._fwd[rows] = np.where(flip_k, first["rmin"], first["fmin"])
-        self._bwd[rows] = np.where(flip_k, first["fmin"], first["rmin"])
-        drop = df.loc[df["row"] != df["keep"], "row"].to_numpy()
-        if len(drop) == 0:
-            return
-        keep = np.ones(len(self._u), bool)
-        keep[drop] = False
-        sel = np.flatnonzero(keep)
-        self._coords, self._offsets = self._subset_coords(sel)
-        self._u, self._v, self._fwd, self._bwd = self._u[sel], self._v[sel], self._fwd[sel], self._bwd[sel]
-        self._class, self._name = self._class[sel], self._name[sel]
-        self._cum = _graph.cumulative_lengths(self._coords, self._offsets)
-        self._len = self._cum[self._offsets[1:] - 1]
-        log.info("合并了 %d 段重复道路 (merged duplicated segments)", len(drop))
-
-    def _subset_coords(self, sel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        counts = np.diff(self._offsets)
-        keep_v = np.zeros(len(counts), bool)
-        keep_v[sel] = True
-        coords = self._coords[np.repeat(keep_v, counts)]
-        # sel is sorted, so the kept vertices stay in segment order
-        return coords, np.concatenate([[0], np.cumsum(counts[sel])])
+            build.merge_duplicates(self)
 
     # -- sizes and tables ---------------------------------------------------------------
 
@@ -287,6 +228,7 @@ class Network:
         return int(np.isfinite(self._fwd).sum() + np.isfinite(self._bwd).sum())
 
     def __repr__(self) -> str:
+        """Mode, size and CRS, e.g. ``<mzgeo.Network mode='walk' nodes=3 edges=4 crs=EPSG:4549>``."""
         return (
             f"<mzgeo.Network mode={self.mode!r} nodes={self.n_nodes:,} edges={self.n_edges:,} "
             f"crs=EPSG:{self.crs.to_epsg()}>"

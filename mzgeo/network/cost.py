@@ -194,7 +194,7 @@ def cost_matrix(
 
 
 def pairs(matrix: sparse.spmatrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Stored entries of a cost matrix as arrays ``(rows, cols, minutes)`` (explicit zeros kept)."""
+    """Return the stored entries of a cost matrix as arrays ``(rows, cols, minutes)`` (explicit zeros kept)."""
     coo = sparse.coo_matrix(matrix)
     return coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data.astype("float64")
 

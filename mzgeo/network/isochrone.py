@@ -207,7 +207,7 @@ def _detailed_areas(
     net: Network, fac: _Snapped, fpos: np.ndarray, toward: bool, breaks: np.ndarray, how: str, rings: bool,
     buffer_m: float, fill_holes: bool,
 ) -> list[tuple[Any, float, float, Any]]:
-    """Records ``(facility, minutes_from, minutes_to, geometry)`` of exact vector polygons."""
+    """Make the records ``(facility, minutes_from, minutes_to, geometry)`` of exact vector polygons."""
     lim = float(breaks[-1]) * 60.0
     lows = np.concatenate([[0.0], breaks[:-1]])
     recs: list[tuple[Any, float, float, Any]] = []
@@ -237,7 +237,7 @@ def _detailed_areas(
 # --- generalised (raster) service areas --------------------------------------------------------
 
 def _edge_samples(net: Network, cell_m: float) -> _raster.EdgeSamples:
-    """Samples along every segment for grids of ``cell_m`` (built once per cell size, cached)."""
+    """Return the samples along every segment for grids of ``cell_m`` (built once per cell size, cached)."""
     es = net._lazy.get("edge_samples")
     if es is None or es.cell_m != cell_m:
         for key in ("edge_samples", "stars_to", "stars_from"):
@@ -266,14 +266,17 @@ def _stars(net: Network, es: _raster.EdgeSamples, toward: bool) -> _raster.Stars
     return net._lazy[key]
 
 def _costs(net: Network, toward: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Seconds to travel each whole segment between a point on it and ``u`` (resp. ``v``),
-    in the direction of the analysis (``inf`` where that is not allowed)."""
+    """Return the seconds to travel each whole segment towards ``u`` and towards ``v``.
+
+    In the direction of the analysis, between a point on the segment and that end
+    (``inf`` where that is not allowed).
+    """
     return (net._bwd, net._fwd) if toward else (net._fwd, net._bwd)
 
 def _own_segment(
     net: Network, es: _raster.EdgeSamples, fac: _Snapped, fpos: np.ndarray, limit_s: float, toward: bool,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Samples of the facilities' own segments reached directly from the snapped points.
+    """Return the samples of the facilities' own segments reached directly from the snapped points.
 
     Returns sample positions, the facility (position in ``fpos``) of each, the
     facilities whose snapped point itself is reached (its access leg within the time)
@@ -297,8 +300,11 @@ def _own_segment(
 def _own_cells(
     net: Network, es: _raster.EdgeSamples, fac: _Snapped, fpos: np.ndarray, breaks: np.ndarray, toward: bool,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """For each break: the cells of the facilities' own segments reached directly from the
-    snapped points, and of the snapped points, as ``(ptr, gid)`` by position in ``fpos``."""
+    """Return, for each break, the cells reached directly from the snapped points.
+
+    Those of the facilities' own segments and of the snapped points themselves, as
+    ``(ptr, gid)`` by position in ``fpos``.
+    """
     out = []
     for b in breaks * 60.0:
         samples, owner, at, _ = _own_segment(net, es, fac, fpos, float(b), toward)
@@ -311,8 +317,11 @@ def _own_cells(
 def _break_cells(
     net: Network, es: _raster.EdgeSamples, dist: np.ndarray, breaks: np.ndarray, own: list[np.ndarray], toward: bool,
 ) -> list[list[np.ndarray]]:
-    """Reached cells of each break (minutes), as pieces (arrays of cell ids): road samples,
-    nodes, and ``own[i]``, the cells of the facilities' own segments."""
+    """Return the reached cells of each break (minutes), as pieces (arrays of cell ids).
+
+    The pieces are: road samples, nodes, and ``own[i]``, the cells of the facilities' own
+    segments.
+    """
     stars = _stars(net, es, toward)
     cost_u, cost_v = _costs(net, toward)
     secs = breaks * 60.0
@@ -328,7 +337,7 @@ def _generalized_areas(
     net: Network, fac: _Snapped, fpos: np.ndarray, toward: bool, breaks: np.ndarray, how: str, rings: bool, *,
     buffer_m: float, fill_holes: bool, cell_m: float, simplify: bool,
 ) -> list[tuple[Any, float, float, Any]]:
-    """Records ``(facility, minutes_from, minutes_to, geometry)`` of raster polygons."""
+    """Make the records ``(facility, minutes_from, minutes_to, geometry)`` of raster polygons."""
     lim = float(breaks[-1]) * 60.0
     lows = np.concatenate([[0.0], breaks[:-1]])
     spec = _GridSpec(buffer_m=buffer_m, fill_holes=fill_holes, simplify=simplify)
@@ -371,8 +380,11 @@ def _generalized_areas(
 def _tiles(
     net: Network, es: _raster.EdgeSamples, spec: _GridSpec, cells_for: Any,
 ) -> tuple[_raster.EdgeSamples, list[_raster.Tile], Any]:
-    """Grid tiles of the reached cells of every break (see :func:`mzgeo.network._raster.tiles`);
-    the cells are coarsened when a tile would exceed ``_MAX_GRID_CELLS``."""
+    """Return the grid tiles of the reached cells of every break.
+
+    See :func:`mzgeo.network._raster.tiles`; the cells are coarsened when a tile would
+    exceed ``_MAX_GRID_CELLS``.
+    """
     tiles, locate = _raster.tiles(es, cells_for(es), spec.pad(es.cell_m))
     biggest = max((t.win for t in tiles), key=lambda w: w.n_cells, default=None)
     if biggest is not None and biggest.n_cells > _MAX_GRID_CELLS:
@@ -405,9 +417,11 @@ def _split_geoms(
     dist: np.ndarray, src: np.ndarray, fac: _Snapped, fpos: np.ndarray, limit_s: float, toward: bool,
     rings: bool, spec: _GridSpec,
 ) -> list[list[Any]]:
-    """Split areas on the grid: every cell goes to the facility of the fastest reached road
-    sample in it; cells without one (the buffer) go to the nearest cell with one. Returns
-    the disks (or rings) of each facility."""
+    """Split areas on the grid, returning the disks (or rings) of each facility.
+
+    Every cell goes to the facility of the fastest reached road sample in it; cells
+    without one (the buffer) go to the nearest cell with one.
+    """
     cost_u, cost_v = _costs(net, toward)
     # time and facility of every reached sample, node and snapped point
     samples, nodes = _raster.reached_samples(es, dist, limit_s, net._u, net._v, cost_u, cost_v)
@@ -574,8 +588,11 @@ def _split_cells(
     net: Network, dist: np.ndarray, src: np.ndarray, fac: _Snapped, fpos: np.ndarray, toward: bool,
     limit_s: float, buffer_m: float, area: Any,
 ) -> list[Any]:
-    """Partition ``area`` between facilities: Voronoi cells of reached road points labelled
-    with the facility that reaches them first."""
+    """Partition ``area`` between facilities.
+
+    The parts are Voronoi cells of reached road points labelled with the facility that
+    reaches them first.
+    """
     seg, d0, d1, _ = _reached_pieces(net, dist, fac, fpos, toward, limit_s)
     step = max(buffer_m / 2.0, 1.0)
     n_pts = np.maximum(np.ceil((d1 - d0) / step).astype(np.int64), 1) + 1
@@ -589,8 +606,10 @@ def _split_cells(
     acc = fac.access_m[fpos] / settings.access_speed_mps
 
     def f_kind(sg: np.ndarray, p: np.ndarray, kind: np.ndarray) -> np.ndarray:
-        """Time (s) at position ``p`` of segment ``sg`` along route ``kind`` (0 via u, 1 via v,
-        2 + k from facility k on that segment)."""
+        """Return the time (s) at position ``p`` of segment ``sg`` along route ``kind``.
+
+        Routes: 0 via u, 1 via v, 2 + k from facility k on that segment.
+        """
         L = net._len[sg]
         fu = np.divide(p, L, out=np.zeros(len(p)), where=L > 0)
         out = np.full(len(p), np.inf)
@@ -690,7 +709,7 @@ def _combine(parts: list[Any]) -> Any:
 
 
 def _geoms_to_records(label: Any, geoms: list[Any], breaks: np.ndarray, lows: np.ndarray, rings: bool) -> list:
-    """Records of generalised disks or rings (already differenced on the grid)."""
+    """Make the records of generalised disks or rings (already differenced on the grid)."""
     return [(label, float(lo) if rings else 0.0, float(b), g) for b, lo, g in zip(breaks, lows, geoms, strict=True)]
 
 
