@@ -37,7 +37,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from mzgeo import DataWarning, settings
 from mzgeo import network as mzgeo_network
-from mzgeo.network import Network, _graph
+from mzgeo.network import Network, _graph, isochrone
 
 log = logging.getLogger("mzgeo.bench")
 CRS = 4549
@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> None:
     gc.collect()
     tracemalloc.start()
     t0 = time.perf_counter()
-    od = net.od(dem10k, fac_od, cutoff_minutes=args.minutes)
+    od = net.od(fac_od, dem10k, cutoff_minutes=args.minutes)
     t_od = time.perf_counter() - t0
     _, peak_od = tracemalloc.get_traced_memory()
     tracemalloc.stop()
@@ -196,8 +196,8 @@ def main(argv: list[str] | None = None) -> None:
         for key in ("edge_samples", "stars_to", "stars_from"):  # time the one-time part on its own
             net._lazy.pop(key, None)
         t0 = time.perf_counter()
-        es = net._edge_samples(cell)
-        net._stars(es, True)
+        es = isochrone._edge_samples(net, cell)
+        isochrone._stars(net, es, True)
         t_once = time.perf_counter() - t0
         out(f"mzgeo service_areas generalized {t_sa:8.2f} s for {args.facilities} facilities{note}, cell {cell:g} m, "
             f"incl. one-time edge samples + node stars {t_once:.2f} s ({es.nbytes / 2**20:.0f} MiB)")
@@ -215,7 +215,7 @@ def main(argv: list[str] | None = None) -> None:
         k_det = min(args.detailed_sample, len(fac))
         if k_det:
             t0 = time.perf_counter()
-            net._faces  # noqa: B018 - one-time planar faces of the network (for fill_holes), timed apart
+            isochrone._faces(net)  # one-time planar faces of the network (for fill_holes), timed apart
             t_faces = time.perf_counter() - t0
             t0 = time.perf_counter()
             net.service_areas(fac.iloc[:k_det], minutes=[args.minutes], how="overlap", polygon="detailed")

@@ -71,7 +71,7 @@ drive_speed_kph: dict[str, float] = {
 default_drive_speed_kph: float = 30.0
 #: Road classes not open to walking (``walk`` mode drops them).
 #: OSM ``trunk`` and ``trunk_link`` are both walkable (national roads through villages);
-#: OSM ways tagged ``motorroad=yes`` are not (see ``mzgeo.network._osm_keep``).
+#: OSM ways tagged ``motorroad=yes`` are not (see ``mzgeo.network.osm._osm_keep``).
 no_walk_classes: tuple[str, ...] = ("高速公路", "城市快速路", "motorway", "motorway_link")
 
 # --- coverage (服务覆盖) -------------------------------------------------------------------------

@@ -473,7 +473,7 @@ def test_network_like_object_is_used_through_od():
             self.table = table
 
     class FakeNet:
-        def od(self, d, f, cutoff_minutes):
+        def od(self, f, d, *, cutoff_minutes):  # facilities first, as Network.od
             rows = [(o, k, 3.0) for o in d.index for k in f.index if str(o)[-1] == str(k)[-1]]
             return FakeOD(table(rows))
 

@@ -232,7 +232,7 @@ def test_same_edge_direct_time(straight):
     # both on the one segment; going through an end node would take 930 s
     r = straight.nearest(pts((700, -20)), pts((200, 10)))
     assert r["minutes"].iloc[0] * 60 == pytest.approx(10 + 500 + 20)
-    od = straight.od(pts((200, 10)), pts((700, -20)), cutoff_minutes=60)
+    od = straight.od(pts((700, -20)), pts((200, 10)), cutoff_minutes=60)
     assert od.table["minutes"].iloc[0] * 60 == pytest.approx(530)
 
 
@@ -248,7 +248,7 @@ def test_oneway_direction_demand_to_facility():
     # the other way round is the direct 600 m
     r = net.nearest(pts((800, 0)), pts((200, 0)))
     assert r["minutes"].iloc[0] * 60 == pytest.approx(60)
-    od = net.od(pts((800, 0), (200, 0)), pts((200, 0), (800, 0)), cutoff_minutes=10)
+    od = net.od(pts((200, 0), (800, 0)), pts((800, 0), (200, 0)), cutoff_minutes=10)
     m = od.matrix.toarray() * 60
     assert m[0, 0] == pytest.approx(340)
     assert m[1, 1] == pytest.approx(60)
@@ -278,7 +278,7 @@ def test_island_reported_by_name():
     assert pd.isna(r["facility"].iloc[0])
     assert r["status"].tolist() == ["island", "ok"]
     with pytest.warns(DataWarning, match="孤岛村"):
-        od = net.od(dem, fac, 60)
+        od = net.od(fac, dem, cutoff_minutes=60)
     assert od.problems.to_dict("records") == [
         {"role": "demand", "label": 0, "name": "孤岛村", "status": "island"}
     ]
@@ -316,14 +316,14 @@ def test_empty_inputs(straight):
     empty = pts()
     r = straight.nearest(pts((0, 0)), empty)
     assert len(r) == 0 and list(r.columns) == ["facility", "minutes", "status"]
-    od = straight.od(empty, pts((0, 0)), 10)
+    od = straight.od(pts((0, 0)), empty, cutoff_minutes=10)
     assert od.matrix.shape == (0, 1) and len(od.table) == 0
 
 
 def test_od_cutoff_and_order(straight):
     dem = pts((100, 0), (500, 0), (900, 0), index=["a", "b", "c"])
     fac = pts((0, 0), (1000, 0), index=[10, 20])
-    od = straight.od(dem, fac, cutoff_minutes=5)  # 300 s
+    od = straight.od(fac, dem, cutoff_minutes=5)  # 300 s
     assert isinstance(od, ODMatrix)
     assert list(od.origins) == ["a", "b", "c"] and list(od.destinations) == [10, 20]
     got = {(o, d): m * 60 for o, d, m in od.table.itertuples(index=False)}
@@ -332,11 +332,11 @@ def test_od_cutoff_and_order(straight):
     assert dense[0, 0] == pytest.approx(100) and dense[2, 1] == pytest.approx(100)
     assert od.matrix.nnz == 2
     with pytest.raises(InputError):
-        straight.od(dem, fac, cutoff_minutes=0)
+        straight.od(fac, dem, cutoff_minutes=0)
 
 
 def test_od_zero_time_is_stored_explicitly(straight):
-    od = straight.od(pts((300, 0)), pts((300, 0)), 5)
+    od = straight.od(pts((300, 0)), pts((300, 0)), cutoff_minutes=5)
     assert od.matrix.nnz == 1
     assert od.matrix.toarray()[0, 0] == 0.0
     assert od.mask.toarray()[0, 0]

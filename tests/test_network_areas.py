@@ -9,8 +9,7 @@ import shapely
 from shapely import LineString, Point, box
 
 from mzgeo import DataWarning, InputError, settings
-from mzgeo.network import Network
-from mzgeo.network import core as network_module
+from mzgeo.network import Network, isochrone
 
 CRS = 4549
 
@@ -314,7 +313,7 @@ def test_generalized_options_and_errors(long_road, monkeypatch, caplog):
     empty = long_road.service_areas(pts(), minutes=5)
     assert len(empty) == 0 and list(empty.columns) == ["facility", "minutes_from", "minutes_to", "geometry"]
     # a grid too large is coarsened (and logged), the polygon stays valid
-    monkeypatch.setattr(network_module, "_MAX_GRID_CELLS", 500)
+    monkeypatch.setattr(isochrone, "_MAX_GRID_CELLS", 500)
     with caplog.at_level("WARNING", logger="mzgeo"):
         g = long_road.service_areas(pts((500, 0)), minutes=5, cell_m=CELL).geometry.iloc[0]
     assert "coarsened" in caplog.text and g.is_valid
@@ -326,7 +325,7 @@ def test_grid_polygons_random_grids():
     edge-connected group; partitions stay non-overlapping, also simplified."""
     from scipy import ndimage
 
-    from mzgeo.network import _raster as _isochrone
+    from mzgeo.network import _raster
 
     rng = np.random.default_rng(7)
     for it in range(300):
@@ -334,10 +333,10 @@ def test_grid_polygons_random_grids():
         g = np.zeros((h + 2, w + 2), bool)
         g[1:-1, 1:-1] = rng.random((h, w)) < rng.uniform(0.2, 0.8)
         if it % 3 == 0:
-            g = _isochrone.fill_holes(g)
+            g = _raster.fill_holes(g)
         if not g.any():
             continue
-        poly = _isochrone.grid_polygons(g, 100.0, 200.0, 10.0)
+        poly = _raster.grid_polygons(g, 100.0, 200.0, 10.0)
         r, c = np.nonzero(g)
         cells = shapely.union_all(shapely.box(100 + c * 10, 200 + r * 10, 110 + c * 10, 210 + r * 10))
         assert poly.is_valid
@@ -349,7 +348,7 @@ def test_grid_polygons_random_grids():
         lab = np.zeros((h + 2, w + 2), np.int32)
         lab[1:-1, 1:-1] = rng.integers(0, n_lab + 1, (h, w))
         for tol in (0.0, 5.0):
-            polys = [p for p in _isochrone.label_polygons(lab, n_lab, 0.0, 0.0, 10.0, tol) if p is not None]
+            polys = [p for p in _raster.label_polygons(lab, n_lab, 0.0, 0.0, 10.0, tol) if p is not None]
             assert shapely.is_valid(polys).all()
             assert sum(p.intersection(q).area for i, p in enumerate(polys) for q in polys[i + 1:]) < 1e-6
 
@@ -358,7 +357,7 @@ def test_reached_cells_equal_every_reached_sample():
     """The node-star fast path marks exactly the cells of the samples reached (brute force)."""
     from scipy.sparse.csgraph import dijkstra
 
-    from mzgeo.network import _raster as _isochrone
+    from mzgeo.network import _raster
 
     rng = np.random.default_rng(3)
     side = 14
@@ -379,16 +378,16 @@ def test_reached_cells_equal_every_reached_sample():
     net = Network.from_arrays(x, y, u, v, fwd, seconds_back=bwd, crs=CRS)
     for toward in (True, False):
         graph = net._graph(transpose=toward)
-        cost_u, cost_v = net._costs(toward)
+        cost_u, cost_v = isochrone._costs(net, toward)
         for cell in (30.0, 100.0):
-            es = net._edge_samples(cell)
-            stars = net._stars(es, toward)
-            seg, f = _isochrone.sample_fraction(es, np.arange(len(es.gid)))
+            es = isochrone._edge_samples(net, cell)
+            stars = isochrone._stars(net, es, toward)
+            seg, f = _raster.sample_fraction(es, np.arange(len(es.gid)))
             for source in rng.integers(0, net.n_nodes, 4):
                 dist = dijkstra(graph, indices=int(source), limit=200.0)
                 for limit in (60.0, 200.0):
                     nodes = np.flatnonzero(dist <= limit)
-                    fast = np.unique(np.concatenate(_isochrone.reached_cells(
+                    fast = np.unique(np.concatenate(_raster.reached_cells(
                         es, stars, dist, limit, nodes, net._u, net._v, cost_u, cost_v)))
                     with np.errstate(invalid="ignore"):
                         tu = dist[net._u[seg]] + np.where(f > 0, f * cost_u[seg], 0.0)
@@ -396,14 +395,14 @@ def test_reached_cells_equal_every_reached_sample():
                     hit = (np.nan_to_num(tu, nan=np.inf) <= limit) | (np.nan_to_num(tv, nan=np.inf) <= limit)
                     brute = np.unique(np.concatenate([es.gid[hit], es.node_gid[nodes]]))
                     np.testing.assert_array_equal(fast, brute)
-                    samples, _ = _isochrone.reached_samples(es, dist, limit, net._u, net._v, cost_u, cost_v)
+                    samples, _ = _raster.reached_samples(es, dist, limit, net._u, net._v, cost_u, cost_v)
                     assert len(samples) == len(np.unique(samples)) == hit.sum()
 
 
 def test_generalized_clusters_equal_one_window(monkeypatch):
     """Scattered reach is drawn cluster by cluster; the result is that of one big window,
     also when a cluster lies inside a hole of another (they share a window)."""
-    from mzgeo.network import _raster as _isochrone
+    from mzgeo.network import _raster
 
     # a ring road, a road in its middle and one far away, joined by roads too slow to matter
     x = [0, 1200, 1200, 0, 500, 700, 5000, 6000]
@@ -418,19 +417,19 @@ def test_generalized_clusters_equal_one_window(monkeypatch):
         for simplify in (False, True):
             args = {"minutes": [20, 40], "buffer_m": 20, "cell_m": CELL, "simplify": simplify, **kw}
             whole = net.service_areas(fac, **args)
-            monkeypatch.setattr(_isochrone, "_DENSE_CELLS", 0)
-            monkeypatch.setattr(_isochrone, "_DENSE_PER_MARK", 0)
+            monkeypatch.setattr(_raster, "_DENSE_CELLS", 0)
+            monkeypatch.setattr(_raster, "_DENSE_PER_MARK", 0)
             tiled = net.service_areas(fac, **args)
             monkeypatch.undo()
             assert tiled.is_valid.all() and len(tiled) == len(whole)
             for a, b in zip(whole.geometry, tiled.geometry, strict=True):
                 # exact cells; simplified rings may start elsewhere: within half a cell
                 assert a.symmetric_difference(b).area <= (1e-6 if not simplify else a.length * CELL / 2)
-    monkeypatch.setattr(_isochrone, "_DENSE_CELLS", 0)
-    monkeypatch.setattr(_isochrone, "_DENSE_PER_MARK", 0)
+    monkeypatch.setattr(_raster, "_DENSE_CELLS", 0)
+    monkeypatch.setattr(_raster, "_DENSE_PER_MARK", 0)
     made = []
-    tiles = _isochrone.tiles
-    monkeypatch.setattr(_isochrone, "tiles", lambda *a: made.append(tiles(*a)[0]) or tiles(*a))
+    tiles = _raster.tiles
+    monkeypatch.setattr(_raster, "tiles", lambda *a: made.append(tiles(*a)[0]) or tiles(*a))
     filled = net.service_areas(fac, minutes=40, buffer_m=20, cell_m=CELL, how="dissolve").geometry.iloc[0]
     assert len(made[0]) == 2  # the ring and the road in it share a window; the far road has its own
     assert filled.contains(Point(600, 700)) and shapely.get_num_geometries(filled) == 2

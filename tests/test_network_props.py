@@ -166,7 +166,7 @@ def test_od_equals_networkx(case, cutoff_s):
     dem = [(k, float(round(f))) for k, f in dem]
     net = Network.from_networkx(G)
     fgdf, dgdf = _point_layers(G, fac, dem)
-    od = net.od(dgdf, fgdf, cutoff_minutes=cutoff_s / 60.0, max_snap_m=1.0)
+    od = net.od(fgdf, dgdf, cutoff_minutes=cutoff_s / 60.0, max_snap_m=1.0)
     H = _split_graph(G, fac, dem)
     Hr = H.reverse(copy=True)
     want = {}

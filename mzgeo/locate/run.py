@@ -69,7 +69,7 @@ def allocate(
     model : {"lscp", "mclp", "pmedian", "pcenter", "cmclp", "beds"}
         Which model (see the module docstring).
     network : mzgeo.Network, optional
-        Road network; travel times come from ``network.od(demand, sites, cutoff_minutes)``.
+        Road network; travel times come from ``network.od(sites, demand, cutoff_minutes=...)``.
     cost : DataFrame or ODMatrix, optional
         Long-form travel times (``origin``, ``destination``, ``minutes``); destinations may
         mix candidates and existing facilities (split by index).

@@ -1,31 +1,22 @@
-"""Private array helpers of :mod:`mzgeo.network`: splitting lines into edges, sparse graphs,
-partial lines, the disk cache.
+"""Private array helpers of :mod:`mzgeo.network`.
 
+Splitting lines into edges, sparse graphs, partial lines, pairing directed edges into
+segments, planar faces, index labels.
 Everything here works on plain numpy arrays; nothing loops in Python over features.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-from pathlib import Path
-from typing import Any
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 import shapely
-
-from .. import settings
-from .._files import atomic_path
 
 __all__: list[str] = []
 
 log = logging.getLogger("mzgeo")
-
-#: Version of the on-disk cache layout and build rules; bump when the arrays stored or the
-#: rules that build a network change (4: closed-way pairing, OSM rule table, road repairs).
-CACHE_VERSION = 4
 
 
 # --- splitting lines at nodes -------------------------------------------------------------
@@ -226,68 +217,6 @@ def augment(base: sp.csr_array, owner: np.ndarray, node: np.ndarray, cost: np.nd
     return sp.csr_array((data, indices, indptr), shape=(m, m))
 
 
-# --- hashing and the disk cache -----------------------------------------------------------
-
-
-def file_digest(path: str | Path) -> str:
-    """SHA-256 of a file's bytes."""
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
-
-
-def params_digest(*parts: Any) -> str:
-    """SHA-256 of JSON-serialisable parts (and raw bytes)."""
-    h = hashlib.sha256()
-    h.update(f"mzgeo-network-v{CACHE_VERSION}".encode())
-    for part in parts:
-        if isinstance(part, bytes | bytearray | memoryview):
-            h.update(bytes(part))
-        else:
-            h.update(json.dumps(part, sort_keys=True, default=str, ensure_ascii=False).encode())
-    return h.hexdigest()
-
-
-def cache_dir() -> Path:
-    """Folder of the network cache (``settings.cache_folder`` or ``~/.cache/mzgeo``)."""
-    folder = settings.cache_folder
-    return Path(folder) if folder is not None else Path.home() / ".cache" / "mzgeo"
-
-
-def use_cache(cache: bool | None) -> bool:
-    """Whether to read/write the disk cache for this call."""
-    return settings.use_cache if cache is None else bool(cache)
-
-
-def cache_path(key: str) -> Path:
-    return cache_dir() / "networks" / f"{key}.npz"
-
-
-def save_arrays(key: str, arrays: dict[str, np.ndarray]) -> Path | None:
-    """Write arrays to the cache atomically; failures only log (the cache is an optimisation)."""
-    path = cache_path(key)
-    try:
-        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
-    except OSError as exc:  # read-only home, full disk...
-        log.warning("无法写入路网缓存 %s (cache write failed): %s", path, exc)
-        return None
-    log.info("路网已缓存 (network cached): %s", path)
-    return path
-
-
-def load_arrays(key: str) -> dict[str, np.ndarray] | None:
-    """Arrays stored under ``key``, or ``None`` when absent or unreadable."""
-    path = cache_path(key)
-    if not path.exists():
-        return None
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            return {k: z[k] for k in z.files}
-    except (OSError, ValueError, KeyError) as exc:
-        log.warning("路网缓存损坏，将重新构建 (cache unreadable, rebuilding): %s: %s", path, exc)
-        return None
-
-
 # --- planar faces ---------------------------------------------------------------------------
 
 
@@ -380,3 +309,74 @@ def planar_faces(
     degree = np.bincount(np.concatenate([left[bnd & (left >= 0)], right[bnd & (right >= 0)]]),
                          minlength=int(bounded.sum()))
     return left, right, degree
+
+
+# --- directed edges to segments ------------------------------------------------------------
+
+
+def pair_reverse_edges(u: np.ndarray, v: np.ndarray, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pair each directed edge with its reverse (same geometry backwards) into segments.
+
+    Edge ``(u, v, g)`` pairs with ``(v, u, reverse(g))``. Every edge gets a canonical key
+    ``(min(u, v), max(u, v), geometry drawn from min to max)`` and a direction flag; for a
+    closed edge (``u == v``: a ring road, a service loop) the canonical drawing is the
+    smaller of ``g`` and ``reverse(g)`` by WKB, so a two-way ring's two copies pair up
+    instead of becoming two one-way loops. A loop whose geometry is its own reverse (an
+    out-and-back) pairs its copies in the order they come. Edges with the same key and
+    direction are paired with the reverse copies in order (parallel roads of identical
+    shape). Vectorised: one sort of the keys, no loop over edges.
+
+    Returns, per segment, the edge travelling it forward and the one travelling it
+    backward (``-1`` where that direction does not exist).
+    """
+    n = len(u)
+    if n == 0:
+        z = np.zeros(0, np.int64)
+        return z, z
+    g_fwd = shapely.to_wkb(shapely.set_precision(geoms, 1e-9), hex=True)
+    g_rev = shapely.to_wkb(shapely.set_precision(shapely.reverse(geoms), 1e-9), hex=True)
+    loop = u == v
+    # direction flag: True when the edge runs along the canonical drawing
+    fwd_dir = np.where(loop, g_fwd <= g_rev, u < v)
+    canon = np.where(fwd_dir, g_fwd, g_rev)
+    palin = loop & (g_fwd == g_rev)
+    df = pd.DataFrame({"a": np.minimum(u, v), "b": np.maximum(u, v), "g": canon, "f": fwd_dir, "e": np.arange(n)})
+    if palin.any():  # out-and-back loops: alternate copies between the two directions
+        k = df[palin].groupby(["a", "g"], sort=False).cumcount().to_numpy()
+        df.loc[palin, "f"] = k % 2 == 0
+    df["rank"] = df.groupby(["a", "b", "g", "f"], sort=False).cumcount()
+    f = df[df["f"]]
+    b = df[~df["f"]]
+    m = f.merge(b, on=["a", "b", "g", "rank"], how="outer", suffixes=("_f", "_b"))
+    fwd_of = np.array(m["e_f"].fillna(-1), dtype=np.int64)
+    bwd_of = np.array(m["e_b"].fillna(-1), dtype=np.int64)
+    # segments formed from a backward-only edge keep that edge's direction as "forward"
+    only_b = fwd_of < 0
+    fwd_of[only_b], bwd_of[only_b] = bwd_of[only_b], -1
+    order = np.argsort(np.where(fwd_of >= 0, fwd_of, bwd_of), kind="stable")
+    return fwd_of[order], bwd_of[order]
+
+
+# --- index labels ----------------------------------------------------------------------------
+
+
+def positions_of(index: pd.Index, labels: pd.Series) -> np.ndarray:
+    """Positions in ``index`` of labels (first occurrence)."""
+    lookup = pd.Series(np.arange(len(index)), index=index)
+    lookup = lookup[~lookup.index.duplicated()]
+    return lookup.reindex(labels.to_numpy(dtype=object)).fillna(-1).to_numpy(np.int64)
+
+
+def labels_at(index: pd.Index, pos: np.ndarray) -> pd.array:
+    """Labels of ``index`` at positions ``pos`` (``-1`` → missing), nullable where possible."""
+    pos = np.asarray(pos, np.int64)
+    vals = index.to_numpy()
+    if pd.api.types.is_integer_dtype(index.dtype):
+        out = pd.array(np.where(pos >= 0, vals[np.maximum(pos, 0)] if len(vals) else 0, 0), dtype="Int64")
+        out[pos < 0] = pd.NA
+        return out
+    res = np.empty(len(pos), dtype=object)
+    if len(vals):
+        res[:] = vals[np.maximum(pos, 0)]
+    res[pos < 0] = pd.NA
+    return pd.array(res, dtype=object)

@@ -19,6 +19,11 @@ Cells are numbered in a frame fixed per network and cell size: cell ``(row, col)
 ``x0 + col * cell_m`` to ``x0 + (col + 1) * cell_m`` and the same in ``y`` with ``row``, and
 its id is ``row * width + col``. Everything here works on numpy arrays and ``scipy.ndimage``;
 nothing loops in Python over cells, samples or segments.
+
+Size: at about 900 lines this module is over the package's ~800-line aim. Its three stages
+share the cell frame, the sample layout of :class:`EdgeSamples` and the run tables of the
+tracer, and are read together when a polygon looks wrong; split, each part would import the
+others' internals. The network-facing half of service areas is :mod:`mzgeo.network.isochrone`.
 """
 
 from __future__ import annotations
@@ -97,8 +102,10 @@ class EdgeSamples:
                                                      "inc_end"))
 
     def gid_of(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Cell ids (int64, numpy's index type: scattering with it needs no conversion) of
-        points ``x``, ``y`` (m) inside the frame."""
+        """Return the cell ids of points ``x``, ``y`` (m) inside the frame.
+
+        Ids are int64, numpy's index type: scattering with them needs no conversion.
+        """
         row = np.floor((np.asarray(y) - self.y0) / self.cell_m).astype(np.int64)
         col = np.floor((np.asarray(x) - self.x0) / self.cell_m).astype(np.int64)
         return row * self.width + col
@@ -367,7 +374,7 @@ def _cut(
     es: EdgeSamples, seg: np.ndarray, tu: np.ndarray, tv: np.ndarray, cu: np.ndarray, cv: np.ndarray,
     limit_s: float,
 ) -> np.ndarray:
-    """Samples of segments ``seg`` reached through ``u`` (at ``tu`` s) or ``v`` (at ``tv`` s)."""
+    """Return the samples of segments ``seg`` reached through ``u`` (at ``tu`` s) or ``v`` (at ``tv`` s)."""
     m = es.count[seg]
     m1 = (m - 1).astype(np.float64)
     k_u = _prefix(tu, cu, limit_s, m1)
@@ -399,7 +406,7 @@ def reached_samples(
 
 
 def _prefix(t0: np.ndarray, cost: np.ndarray, limit_s: float, m1: np.ndarray) -> np.ndarray:
-    """Number of samples (out of ``m1 + 1``, evenly spaced) reached from an end at ``t0`` s."""
+    """Count the samples (out of ``m1 + 1``, evenly spaced) reached from an end at ``t0`` s."""
     left = limit_s - t0
     with np.errstate(invalid="ignore", divide="ignore"):
         r = left / cost  # inf cost → 0 (only the end itself); nan where both are inf
@@ -454,8 +461,11 @@ def _band(es: EdgeSamples, pieces: list[np.ndarray], row0: int, h: int) -> np.nd
 
 def window_of(es: EdgeSamples, pieces: list[np.ndarray], pad: int, rows: tuple[int, int] | None = None,
               ) -> tuple[Window, np.ndarray] | None:
-    """Smallest window holding the cells (pieces of ids) with ``pad`` empty cells around them,
-    and the grid marking them; ``rows``: their first row and number of rows, when known."""
+    """Return the smallest window holding the cells, and the grid marking them.
+
+    The cells come as pieces of ids, with ``pad`` empty cells kept around them; ``rows``:
+    their first row and number of rows, when known.
+    """
     pieces = [p for p in pieces if len(p)]
     if not pieces:
         return None

@@ -107,7 +107,7 @@ def _table_from_network(network: Any, demand: Any, supply: Any, cutoff_minutes: 
     if not hasattr(network, "od"):
         msg = f"network 应为 mzgeo.Network（有 od 方法），实际为 {type(network).__name__}"
         raise InputError(msg)
-    od = network.od(demand, supply, cutoff_minutes=math.inf if cutoff_minutes is None else cutoff_minutes)
+    od = network.od(supply, demand, cutoff_minutes=math.inf if cutoff_minutes is None else cutoff_minutes)
     table = od.table
     return table[list(_COLUMNS)]
 
@@ -130,7 +130,7 @@ def cost_matrix(
     supply : pandas.DataFrame or geopandas.GeoDataFrame
         Facilities (columns of the matrix), unique index.
     network : mzgeo.Network, optional
-        Road network; ``network.od(demand, supply, cutoff_minutes=...)`` is used.
+        Road network; ``network.od(supply, demand, cutoff_minutes=...)`` is used.
     cost : pandas.DataFrame, optional
         Long-form cost table (``origin``, ``destination``, ``minutes``) used instead of a
         network. Repeated pairs keep their smallest time.
@@ -194,7 +194,7 @@ def cost_matrix(
 
 
 def pairs(matrix: sparse.spmatrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Stored entries of a cost matrix as arrays ``(rows, cols, minutes)`` (explicit zeros kept)."""
+    """Return the stored entries of a cost matrix as arrays ``(rows, cols, minutes)`` (explicit zeros kept)."""
     coo = sparse.coo_matrix(matrix)
     return coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data.astype("float64")
 
