@@ -130,7 +130,7 @@ def run_demo(
     from .io.read import validate
     from .locate import allocate, candidate_sites
     from .maps import api as maps
-    from .network.core import Network
+    from .network import Network
 
     maps_dir, tables_dir = Path(maps_dir), Path(tables_dir)
     summary = DemoSummary()
