@@ -258,9 +258,9 @@ def run_demo(
                                  (alloc_beds, "养老床位布局")):
                 _add(files, result.to_excel(tables_dir / f"{stem}.xlsx"))
                 _add(files, result.to_gpkg(tables_dir / f"{stem}.gpkg"))
-            H.append(alloc_day.summary("照料中心"))
-            H.append(alloc_sh.summary("避灾安置场所"))
-            H.append(alloc_beds.summary("养老床位"))
+            H.append(alloc_day.headline_for("照料中心"))
+            H.append(alloc_sh.headline_for("避灾安置场所"))
+            H.append(alloc_beds.headline_for("养老床位"))
 
         # --- boundary ------------------------------------------------------------------------
         with step("boundary", "界线联检：界线、界桩、穿越点、检查表"):

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
+import mzgeo
 from mzgeo import CRSError, InfeasibleError, InputError, NotSolvedError
 from mzgeo.locate import (
     LSCP,
@@ -603,3 +604,11 @@ def test_beds_stopped_by_the_clock_returns_a_feasible_plan_and_true_gap():
     assert mdl.bound <= (w * 30).sum() + 1e-6
     assert 0 <= mdl.gap < np.inf
     assert "%" in mdl.headline
+
+
+def test_candidate_sites_when_every_place_is_excluded_is_empty():
+    """Every village already has a centre nearby: an empty candidate layer, not a crash."""
+    demo = mzgeo.load_demo()
+    v = demo.villages.iloc[:20]
+    out = mzgeo.candidate_sites(v, existing=v, min_distance_m=10)
+    assert len(out) == 0 and out.crs == v.crs and "name" in out.columns

@@ -46,8 +46,10 @@ def test_every_model_honours_the_result_contract(model):
     assert list(m.problems["item"]) == list(m.infeasible["demand_id"])
     assert (m.problems["problem"] == "infeasible_demand").all()
     assert isinstance(m.params, dict) and m.params["model"] == m.key
-    assert isinstance(m.headline, str) and m.headline == m.summary()
-    assert m.summary("照料中心").startswith("照料中心：")
+    assert isinstance(m.headline, str) and m.headline == m.headline_for()
+    assert m.headline_for("照料中心").startswith("照料中心：")
+    table = m.summary()
+    assert isinstance(table, pd.DataFrame) and table.set_index("项目").loc["结论", "数值"] == m.headline
     html = m._repr_html_()
     assert html.startswith("<table>") and m.name_zh in html and m.headline in html
 

@@ -103,7 +103,7 @@ class LocationModel:
     >>> m = MCLP.from_cost_matrix(cost, [100, 50, 80], minutes=5, p=1).solve()
     >>> m.headline
     '设施：建议新增 1 处，覆盖率 0.0% → 65.2%（已证明最优）'
-    >>> m.summary("照料中心")
+    >>> m.headline_for("照料中心")
     '照料中心：建议新增 1 处，覆盖率 0.0% → 65.2%（已证明最优）'
     >>> m.problems[["problem", "item"]].to_numpy().tolist()
     [['infeasible_demand', 2]]
@@ -299,8 +299,8 @@ class LocationModel:
             return f"达到时间限制，与最优最多相差 {sol.gap:.2%}" if math.isfinite(sol.gap) else "达到时间限制"
         return f"求解状态：{sol.status}"
 
-    def summary(self, kind: str | None = None) -> str:
-        """One Chinese line summarising the recommendation (for reports and the CLI).
+    def headline_for(self, kind: str | None = None) -> str:
+        """One Chinese line summarising the recommendation, naming what is sited.
 
         Parameters
         ----------
@@ -322,8 +322,32 @@ class LocationModel:
 
     @property
     def headline(self) -> str:
-        """The Chinese headline of the solution: :meth:`summary` for the model's :attr:`kind_zh`."""
-        return self.summary()
+        """The Chinese headline of the solution: :meth:`headline_for` the model's :attr:`kind_zh`."""
+        return self.headline_for()
+
+    def _key_figures(self) -> list[tuple[str, str]]:
+        return [
+            ("模型", self.name_zh),
+            ("结论", self.headline),
+            ("目标值", f"{self.objective:.6g}"),
+            ("求解状态", self.status_zh),
+            ("新增设施数", str(len(self._frames["selected"]))),
+            ("覆盖率", f"{self.share_covered:.1%}"),
+            ("无法覆盖的需求点", str(len(self._frames["infeasible"]))),
+            ("用时（秒）", f"{self._solve_time_s:.2f}"),
+        ]
+
+    def summary(self) -> pd.DataFrame:
+        """Key figures of the solution as a two-column table (项目, 数值), as every result gives.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Model, headline, objective, solver status, new sites, share covered, infeasible
+            demand points and solve time.
+        """
+        self._need()
+        return pd.DataFrame(self._key_figures(), columns=["项目", "数值"])
 
     @property
     def problems(self) -> pd.DataFrame:
@@ -346,16 +370,7 @@ class LocationModel:
 
         if self._solution is None:
             return f"<p>{html.escape(self.name_zh)}：未求解</p>"
-        rows = [
-            ("模型", self.name_zh),
-            ("结论", self.headline),
-            ("目标值", f"{self.objective:.6g}"),
-            ("求解状态", self.status_zh),
-            ("新增设施数", str(len(self._frames["selected"]))),
-            ("覆盖率", f"{self.share_covered:.1%}"),
-            ("无法覆盖的需求点", str(len(self._frames["infeasible"]))),
-            ("用时（秒）", f"{self._solve_time_s:.2f}"),
-        ]
+        rows = self._key_figures()
         body = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
                        for k, v in rows)
         return f"<table>{body}</table>"

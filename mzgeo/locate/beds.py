@@ -348,7 +348,7 @@ class BedPlacement(LocationModel):
                                "elderly_per_bed": s, "n_unit_rows": n_unit_rows,
                                "n_new_institutions": int((open_mask & prob.candidate).sum())})
 
-    def summary(self, kind: str | None = None) -> str:
+    def headline_for(self, kind: str | None = None) -> str:
         """One Chinese line: beds added, where, and the share of elderly with enough beds."""
         kind = kind or self.kind_zh
         self._need()

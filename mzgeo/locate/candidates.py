@@ -152,8 +152,7 @@ def candidate_sites(
         hit, _ = tree.query(geoms, predicate="dwithin", distance=min_distance_m)
         keep[np.unique(hit)] = False
     out = out[keep].reset_index(drop=True).copy()  # a fresh frame: pandas 3 may share read-only buffers
-    out.index = pd.Index(np.char.add("C", np.char.zfill(np.arange(1, len(out) + 1).astype(str), 5)),
-                         name="candidate", dtype=object)
+    out.index = pd.Index([f"C{i:05d}" for i in range(1, len(out) + 1)], name="candidate", dtype=object)
     names = out["name"].astype(object)
     unnamed = names.isna().to_numpy()
     if unnamed.any():

@@ -94,7 +94,7 @@ class PCenter(LocationModel):
     def _infeasible_reason(self) -> str:
         return "没有任何现有设施或候选点可达" + (f"（{self.minutes:g} 分钟内）" if self.minutes is not None else "")
 
-    def summary(self, kind: str | None = None) -> str:
+    def headline_for(self, kind: str | None = None) -> str:
         """One Chinese line: worst travel time before and after the new sites."""
         kind = kind or self.kind_zh
         self._need()

@@ -129,7 +129,7 @@ class LSCP(LocationModel):
                                candidate_labels=candidate_labels, existing_labels=existing_labels,
                                minutes=minutes, single_source=single_source)
 
-    def summary(self, kind: str | None = None) -> str:
+    def headline_for(self, kind: str | None = None) -> str:
         """One Chinese line: how many new sites cover all reachable demand."""
         kind = kind or self.kind_zh
         self._need()

@@ -97,7 +97,7 @@ class PMedian(LocationModel):
                                candidate_labels=candidate_labels, existing_labels=existing_labels,
                                p=p, minutes=minutes, single_source=single_source)
 
-    def summary(self, kind: str | None = None) -> str:
+    def headline_for(self, kind: str | None = None) -> str:
         """One Chinese line: weighted mean travel time before and after the new sites."""
         kind = kind or self.kind_zh
         self._need()
