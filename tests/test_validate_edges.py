@@ -545,3 +545,23 @@ def test_found_by_fuzzing_polygon_collapsing_to_nothing_is_an_error(tmp_path):
     assert _rows(rep, "bad_geometry") == [1, 2]
     assert "invalid_geometry" not in rep.codes()
     _raises_with_the_same_errors(path, "zones")
+
+
+def test_python_api_frames_with_infinite_counts_are_refused():
+    """A frame built in Python (not through read_layer) with inf elderly or capacity: an error, not a blank ratio."""
+    import mzgeo
+    from mzgeo import InputError as _InputError
+
+    demo = mzgeo.load_demo()
+    units = demo.units_township.iloc[:3].copy()
+    units["elderly"] = units["elderly"].astype(float)
+    units.loc[units.index[0], "elderly"] = float("inf")
+    with pytest.raises(_InputError, match="无穷大"):
+        mzgeo.bed_ratio(demo.institutions, units)
+    sh = demo.shelters.iloc[:5].copy()
+    sh["capacity"] = sh["capacity"].astype(float)
+    sh.loc[sh.index[0], "capacity"] = float("inf")
+    v = demo.villages.iloc[:5]
+    cost = pd.DataFrame({"origin": v.index, "destination": sh.index[0], "minutes": 1.0})
+    with pytest.raises(_InputError, match="无穷大"):
+        mzgeo.shelter_adequacy(sh, v, cost=cost, minutes=10)

@@ -29,6 +29,7 @@ from ..io.checks import (
     check_crs,
     check_frame,
     concat_problems,
+    finite_or_raise,
     located,
     make_problems,
     numeric_column,
@@ -297,7 +298,8 @@ def bed_ratio(
         pd.DataFrame({"n_institutions": 1, "beds": beds.to_numpy(), "nursing_beds": nursing.to_numpy()}),
     )
     # elderly of each real unit, by its position in the layer
-    eld_vals = pd.to_numeric(units[elderly_col], errors="coerce").astype("float64").to_numpy()
+    eld_vals = finite_or_raise(pd.to_numeric(units[elderly_col], errors="coerce").astype("float64"),
+                               elderly_col, "行政区图层").to_numpy()
     if (eld_vals < 0).any():
         msg = f"行政区图层的 {elderly_col} 有负值，请更正"
         raise InputError(msg)

@@ -25,6 +25,7 @@ from ..io.checks import (
     check_crs,
     check_frame,
     concat_problems,
+    finite_or_raise,
     located,
     make_problems,
     numeric_column,
@@ -394,14 +395,16 @@ def shelter_adequacy(
     src = pd.Series("缺失", index=sh.index, dtype="object")
     probs = [*p_loc, p_p]
     if capacity_col in sh.columns:
-        c = pd.to_numeric(sh[capacity_col], errors="coerce").astype("float64")
+        c = finite_or_raise(pd.to_numeric(sh[capacity_col], errors="coerce").astype("float64"), capacity_col,
+                            "避灾安置场所图层")
         if (c < 0).any():
             msg = f"避灾安置场所的 {capacity_col} 有负值，请更正"
             raise InputError(msg)
         cap = c
         src = src.mask(c.notna(), "容量")
     if area_col in sh.columns:
-        a = pd.to_numeric(sh[area_col], errors="coerce").astype("float64")
+        a = finite_or_raise(pd.to_numeric(sh[area_col], errors="coerce").astype("float64"), area_col,
+                            "避灾安置场所图层")
         if (a < 0).any():
             msg = f"避灾安置场所的 {area_col} 有负值，请更正"
             raise InputError(msg)

@@ -1543,6 +1543,37 @@ def located(gdf: Any, layer: str) -> tuple[Any, pd.DataFrame]:
     return gdf[~bad], probs
 
 
+def finite_or_raise(values: pd.Series, col: str, layer: str) -> pd.Series:
+    """Raise when a numeric column holds an infinite value (it would change a figure silently).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Numbers already parsed (NaN = missing, kept).
+    col : str
+        Column name as the user knows it.
+    layer : str
+        Layer name for the message (Chinese).
+
+    Returns
+    -------
+    pandas.Series
+        ``values`` unchanged.
+
+    Raises
+    ------
+    InputError
+        ``inf`` or ``-inf`` in the column; the message lists up to 10 row labels.
+    """
+    arr = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    bad = np.isinf(arr)
+    if bad.any():
+        rows = ", ".join(str(i) for i in values.index[bad][:10])
+        msg = f"{layer}的「{col}」含无穷大（inf）的值（行：{rows}）：会改变统计结果，请更正为实际数值 (infinite value)"
+        raise InputError(msg)
+    return values
+
+
 def numeric_column(
     df: pd.DataFrame, col: str | None, layer: str, *, default: float | None = None, fill: float = 0.0
 ) -> tuple[pd.Series, pd.DataFrame]:
