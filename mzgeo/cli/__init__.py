@@ -54,7 +54,7 @@ def _exit_code(exc: MzgeoError) -> int:
 
 
 def build_parser() -> _Parser:
-    """The ``mzgeo`` argument parser (every command and option)."""
+    """Build the ``mzgeo`` argument parser (every command and option)."""
     root = _Parser(prog="mzgeo",
                    description="mzgeo（民政 geo）：民政设施规划分析 — 避灾安置场所、养老床位、照料中心、殡葬设施、界线联检。")
     root.add_argument("--version", action="version", version=f"mzgeo {__version__}", help="显示版本号")
@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _library_error(exc: Exception) -> str:
-    """A one-paragraph Chinese message for an unexpected library error (the last-resort guard)."""
+    """Word an unexpected library error as one Chinese paragraph (the last-resort guard)."""
     name = type(exc).__name__
     if name == "EmptyDataError":
         return f"输入表格是空文件（{exc}）：请检查文件内容 (empty file)"

@@ -1,5 +1,8 @@
-"""Helpers shared by the commands: reading inputs (``path@crs``, ``--encoding``), checking outputs,
-building the network, printing tables and progress."""
+"""Helpers shared by the commands.
+
+Reading inputs (``path@crs``, ``--encoding``), checking outputs, building the network,
+printing tables and progress.
+"""
 
 from __future__ import annotations
 
@@ -48,7 +51,7 @@ def _split_spec(spec: str) -> tuple[str, str | None]:
 
 
 def _text_encoding(path: str, encoding: str | None) -> str | None:
-    """``--encoding`` for text files (CSV, Shapefile .dbf); GeoPackage and Excel carry their own."""
+    """Return ``--encoding`` for text files (CSV, Shapefile .dbf); GeoPackage and Excel carry their own."""
     return encoding if encoding and path.lower().endswith(_TEXT_SUFFIXES) else None
 
 
@@ -71,7 +74,7 @@ def _read(spec: str, kind: str, encoding: str | None = None, **kwargs: Any):
 
 
 def _read_table(path: str, encoding: str | None = None, what: str = "表格"):
-    """A plain side table (CSV/Excel); empty or unreadable files give an :class:`InputError`."""
+    """Read a plain side table (CSV/Excel); empty or unreadable files give an :class:`InputError`."""
     import pandas as pd
 
     from ..io.read import read_table
@@ -114,7 +117,7 @@ def _mode_zh(mode: str) -> str:
 
 
 def _read_cost(path: str | None, encoding: str | None = None):
-    """A long-form travel-time table: origin, destination, minutes (Chinese headers accepted)."""
+    """Read a long-form travel-time table: origin, destination, minutes (Chinese headers accepted)."""
     if path is None:
         return None
     import pandas as pd
@@ -189,8 +192,10 @@ def _input_paths(parser: _Parser, args: argparse.Namespace) -> dict[str, str]:
 
 
 def _check_paths(parser: _Parser, args: argparse.Namespace, folders: Sequence[str] = ()) -> None:
-    """Before any work: every input exists and is a file; no output is an input, a folder, or in
-    an unwritable place."""
+    """Check inputs and outputs before any work.
+
+    Every input exists and is a file; no output is an input, a folder, or in an unwritable place.
+    """
     _check_inputs(parser, args)
     inputs = _input_paths(parser, args)
     seen: dict[str, str] = {}
@@ -233,7 +238,7 @@ def _check_inputs(parser: _Parser, args: argparse.Namespace) -> None:
 
 
 def _check_writable(path: Path, *, folder: bool = False) -> None:
-    """The output can be written: not a folder, no file in the way, the folder accepts files."""
+    """Check that the output can be written: not a folder, no file in the way, the folder accepts files."""
     if path.is_dir() and not folder:
         raise file_error(IsADirectoryError(21, "Is a directory", str(path)), path, action="写入")
     anc = path if folder else path.parent
@@ -249,7 +254,7 @@ def _check_writable(path: Path, *, folder: bool = False) -> None:
 
 
 def _read_any(path: str, layer: str | None, encoding: str | None):
-    """A spatial file of no particular kind (an analysis result): GeoPackage layer, GeoJSON, Shapefile."""
+    """Read a spatial file of no particular kind (an analysis result): GeoPackage layer, GeoJSON, Shapefile."""
     import geopandas as gpd
     import pyogrio
 

@@ -60,7 +60,7 @@ def command(sub: Any, name: str, func: Callable[[argparse.Namespace], int], summ
 
 
 def _number(text: str) -> float:
-    """A finite number given on the command line (``--target 37.5``)."""
+    """Parse a finite number given on the command line (``--target 37.5``)."""
     try:
         value = float(text)
     except ValueError:
@@ -72,7 +72,7 @@ def _number(text: str) -> float:
 
 
 def _codec(text: str) -> str:
-    """A text encoding Python knows (``--encoding gbk``)."""
+    """Check a text encoding Python knows (``--encoding gbk``)."""
     import codecs
 
     try:
@@ -84,7 +84,7 @@ def _codec(text: str) -> str:
 
 
 def _integer(text: str) -> int:
-    """A whole number given on the command line (``--p 10``, ``--year 2026``)."""
+    """Parse a whole number given on the command line (``--p 10``, ``--year 2026``)."""
     try:
         return int(text)
     except ValueError:

@@ -80,7 +80,7 @@ def _step_weights(text: str) -> dict[float, float]:
 
 
 def _check_access(args: argparse.Namespace) -> None:
-    """A method-specific option given with a method that does not use it is a usage error."""
+    """Refuse a method-specific option given with a method that does not use it (usage error)."""
     for dest, (methods, _) in _ACCESS_OPTIONS.items():
         if getattr(args, dest) is not None and args.method not in methods:
             flag = "--" + dest.replace("_", "-")

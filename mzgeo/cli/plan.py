@@ -25,7 +25,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _check_plan(args: argparse.Namespace) -> None:
-    """The plan file exists and is a file; ``-o`` is not the plan file."""
+    """Check that the plan file exists and is a file, and that ``-o`` is not the plan file."""
     if not args.plan.is_file():
         what = "是文件夹而不是文件" if args.plan.is_dir() else "不存在"
         msg = f"计划文件{what}：{args.plan}（请检查路径和文件名；mzgeo plan init 可写出模板）(file not found)"
