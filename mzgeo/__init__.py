@@ -83,7 +83,7 @@ _LAZY: dict[str, str] = {
 
 _SUBMODULES = {
     "analysis", "boundary", "cli", "crs", "demo", "errors", "io", "layers", "locate",
-    "maps", "network", "plan", "report", "settings", "workflow",
+    "maps", "network", "plan", "progress", "report", "settings", "workflow",
 }
 
 __all__ = [

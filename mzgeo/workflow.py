@@ -1,4 +1,4 @@
-"""End-to-end workflows built from the public API: the Huzhou demo.
+"""End-to-end workflows built from the public API: the Huzhou demo (its plan file plus the rest).
 
 :func:`run_demo` runs every analysis of mzgeo on the embedded demo data (see ``data/README.md``:
 real county boundaries, synthetic everything else) and writes the maps planners open and the
@@ -8,7 +8,6 @@ workbooks they keep. It only calls public functions, so it doubles as a worked e
 from __future__ import annotations
 
 import logging
-import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from . import settings
+from .progress import Progress
 
 __all__ = ["DemoSummary", "run_demo"]
 
@@ -56,31 +56,6 @@ class DemoSummary:
         return "\n".join(lines)
 
 
-class _Steps:
-    def __init__(self, summary: DemoSummary, progress: Callable[[str], None] | None) -> None:
-        self.summary = summary
-        self.progress = progress or (lambda msg: logger.info(msg))
-
-    def __call__(self, key: str, label: str) -> _Timer:
-        return _Timer(self, key, label)
-
-
-class _Timer:
-    def __init__(self, steps: _Steps, key: str, label: str) -> None:
-        self.steps, self.key, self.label = steps, key, label
-
-    def __enter__(self) -> _Timer:
-        self.t0 = time.perf_counter()
-        self.steps.progress(f"… {self.label}")
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        dt = time.perf_counter() - self.t0
-        self.steps.summary.timings_s[self.key] = dt
-        if exc[0] is None:
-            self.steps.progress(f"✓ {self.label}（{dt:.1f} 秒）")
-
-
 def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
@@ -94,6 +69,14 @@ def run_demo(
     share_to_shelter: float = 0.1,
 ) -> DemoSummary:
     """Run the whole Huzhou demo: coverage, beds, shelters, burial, allocation, boundary, maps.
+
+    The analyses the demo's plan file describes (``data/demo_plan.toml``: shelter coverage and
+    capacity, day-care, beds per 1,000 elderly, cemeteries, graves in the 三沿五区 zones, the
+    marker check and the 2017 ledger) run through :func:`mzgeo.plan.run_plan`, the code path of
+    ``mzgeo run``, so ``tables_dir`` is also a run folder (``manifest.json``, ``分区指标.csv``…)
+    that ``mzgeo compare`` reads. The rest — accessible beds, the allocation proposals, the
+    boundary lines, crossings and inspection checklist, and the maps with their index — follows
+    here on the plan's results.
 
     Parameters
     ----------
@@ -120,21 +103,23 @@ def run_demo(
     Nothing is written outside ``maps_dir`` and ``tables_dir``: no network cache, no
     temporary file left behind (each output is written atomically beside its destination).
     """
-    from .analysis.beds import accessibility, bed_ratio, compare_with_ratio
-    from .analysis.burial import burial_zone_check, cemetery_coverage
-    from .analysis.coverage import coverage
-    from .analysis.daycare import daycare_coverage
-    from .analysis.shelters import shelter_adequacy
+    from .analysis.beds import accessibility, compare_with_ratio
     from .boundary import api as boundary
     from .demo import demo_path, load_demo
     from .io.read import validate
-    from .locate import allocate, candidate_sites
+    from .locate._allocate import allocate, candidate_sites
     from .maps import api as maps
     from .network import Network
+    from .plan import load_plan, run_plan
 
     maps_dir, tables_dir = Path(maps_dir), Path(tables_dir)
     summary = DemoSummary()
-    step = _Steps(summary, progress)
+    reporter = Progress(progress)
+    summary.timings_s = reporter.timings_s
+
+    def step(key: str, label: str, total: int | None = None) -> Any:
+        return reporter.step(label, key, total=total)
+
     files = summary.files
     res = summary.results
     H = summary.headlines
@@ -160,54 +145,44 @@ def run_demo(
             drive = Network.from_lines(demo.roads, mode="drive", cache=False)
             H.append(f"路网：{walk.n_nodes:,} 个节点，{walk.n_edges:,} 条有向边（步行）")
 
-        # --- shelters ------------------------------------------------------------------------
-        with step("shelters", "避灾安置场所：覆盖与容量（HiGHS 线性规划）"):
-            shel_cov = coverage(
-                demo.shelters,
-                demo.villages,
-                network=walk,
-                minutes=[5, 10, 15, 20],
-                weight_col="population",
-                units=units_all,
-            )
-            shel = shelter_adequacy(
-                demo.shelters,
-                demo.villages,
-                network=walk,
-                units=units_all,
-                share_to_shelter=share_to_shelter,
-            )
-            res["shelter_coverage"], res["shelters"] = shel_cov, shel
-            _add(files, shel_cov.to_excel(tables_dir / "避灾安置场所覆盖.xlsx"))
-            _add(files, shel_cov.to_gpkg(tables_dir / "避灾安置场所覆盖.gpkg"))
-            _add(files, shel.to_excel(tables_dir / "避灾安置场所容量.xlsx"))
-            by_county = shel_cov.by_unit(units_all, level="区县", minutes=settings.shelter_minutes)
-            H.append(f"避灾安置场所（步行 {settings.shelter_minutes:g} 分钟）覆盖人口比例："
-                     + "，".join(f"{r['name']} {_pct(r['share_covered'])}" for _, r in by_county.iterrows()))
-            s = shel.summary().iloc[0]
-            H.append(f"按 {share_to_shelter:.0%} 居民需转移安置测算：{s['persons']:,.0f} 人中，步行 "
-                     f"{settings.shelter_minutes:g} 分钟内、不超容量可安置 {s['sheltered']:,.0f} 人"
-                     f"（{_pct(s['share_sheltered'])}），缺口 {s['shortfall']:,.0f} 人；"
-                     f"低于本级最低容量的场所 {int(s['n_below_min'])} 处")
+        # --- the demo's plan file (data/demo_plan.toml), run by mzgeo.plan.run_plan ---------------
+        # coverage, shelter capacity, day-care, beds, cemeteries, graves (and the plan's marker check
+        # and ledger); the demo draws its own maps below (with the proposed sites), on the networks
+        # built above without disk cache.
+        plan = load_plan(demo_path("demo_plan.toml"))
+        analyses = plan.data["analyses"]
+        for a in analyses.values():
+            a.pop("map", None)
+        analyses["shelters"]["share_to_shelter"] = share_to_shelter
+        for key, name in (("shelter_coverage", "避灾安置场所覆盖.gpkg"), ("daycare", "照料中心覆盖.gpkg"),
+                          ("graves", "三沿五区坟墓整治台账.gpkg")):
+            analyses[key].setdefault("gpkg", name)
+        with step("plan", f"运行示例计划文件 {plan.source}（避灾安置场所、照料中心、床位、殡葬、三沿五区）"):
+            run = run_plan(plan, tables_dir, progress=reporter, networks={"walk": walk, "drive": drive})
+        files.extend(run.files)
+        shel_cov, shel, day = run.results["shelter_coverage"], run.results["shelters"], run.results["daycare"]
+        ratio, cem, graves = run.results["beds"], run.results["cemeteries"], run.results["graves"]
+        res.update({"run": run, "shelter_coverage": shel_cov, "shelters": shel, "daycare": day, "beds": ratio,
+                    "cemeteries": cem, "graves": graves})
 
-        # --- day-care ------------------------------------------------------------------------
-        with step("daycare", "居家养老服务照料中心：步行覆盖（城镇 15 分钟 / 农村 20 分钟）"):
-            day = daycare_coverage(demo.daycare, demo.villages, network=walk, units=units_all)
-            res["daycare"] = day
-            _add(files, day.to_excel(tables_dir / "照料中心覆盖.xlsx"))
-            _add(files, day.to_gpkg(tables_dir / "照料中心覆盖.gpkg"))
-            s = day.summary().iloc[0]
-            H.append(f"照料中心：步行可达覆盖老年人口 {_pct(s['share_covered'])}；"
-                     f"既无本村中心、步行范围内也无中心的村社区 {int(s['n_gaps'])} 个")
+        by_county = shel_cov.by_unit(units_all, level="区县", minutes=settings.shelter_minutes)
+        H.append(f"避灾安置场所（步行 {settings.shelter_minutes:g} 分钟）覆盖人口比例："
+                 + "，".join(f"{r['name']} {_pct(r['share_covered'])}" for _, r in by_county.iterrows()))
+        s = shel.summary().iloc[0]
+        H.append(f"按 {share_to_shelter:.0%} 居民需转移安置测算：{s['persons']:,.0f} 人中，步行 "
+                 f"{settings.shelter_minutes:g} 分钟内、不超容量可安置 {s['sheltered']:,.0f} 人"
+                 f"（{_pct(s['share_sheltered'])}），缺口 {s['shortfall']:,.0f} 人；"
+                 f"低于本级最低容量的场所 {int(s['n_below_min'])} 处")
+        s = day.summary().iloc[0]
+        H.append(f"照料中心：步行可达覆盖老年人口 {_pct(s['share_covered'])}；"
+                 f"既无本村中心、步行范围内也无中心的村社区 {int(s['n_gaps'])} 个")
 
-        # --- beds ----------------------------------------------------------------------------
-        with step("beds", "每千名老人床位数与可达床位（2SFCA）"):
-            ratio = bed_ratio(demo.institutions, units_all)
-            acc = accessibility(demo.institutions, demo.villages, network=drive, method="2sfca", units=units_all)
+        # --- beds: the plan's ratio beside the accessible beds (2SFCA) ---------------------------
+        with step("beds", "可达床位（2SFCA）与每千名老人床位数比较"):
+            acc = accessibility(demo.institutions, demo.villages, network=drive, method="2sfca",
+                                units=units_all)
             cmp_table = compare_with_ratio(acc, ratio)
-            res["beds"], res["access"], res["beds_vs_access"] = ratio, acc, cmp_table
-            _add(files, ratio.to_excel(tables_dir / "养老床位.xlsx"))
-            _add(files, ratio.to_gpkg(tables_dir / "养老床位.gpkg"))
+            res["access"], res["beds_vs_access"] = acc, cmp_table
             _add(files, acc.to_excel(tables_dir / "可达床位.xlsx"))
             below = ratio.below_target
             below_c = below[below["level"] == "区县"] if "level" in below else below
@@ -217,22 +192,8 @@ def run_demo(
                             for _, r in below_c.iterrows()) or "无")
                 + f"；未达标乡镇街道 {int((below['level'] == '乡镇街道').sum()) if 'level' in below else 0} 个"
             )
-
-        # --- cemeteries and burial -----------------------------------------------------------
-        with step("burial", "殡葬设施覆盖与三沿五区坟墓排查"):
-            cem = cemetery_coverage(demo.cemeteries, townships, network=drive)
-            graves = burial_zone_check(
-                demo.graves,
-                lines={"道路": demo.roads, "铁路": demo.railways, "河流": demo.rivers},
-                zones=demo.zones,
-                units=townships,
-            )
-            res["cemeteries"], res["graves"] = cem, graves
-            _add(files, cem.to_excel(tables_dir / "殡葬设施覆盖.xlsx"))
-            _add(files, graves.to_excel(tables_dir / "三沿五区坟墓整治台账.xlsx"))
-            _add(files, graves.to_gpkg(tables_dir / "三沿五区坟墓整治台账.gpkg"))
-            H.append(f"公益性公墓/骨灰堂：{len(cem.unserved)} 个乡镇街道 {settings.cemetery_minutes:g} 分钟内无设施；"
-                     f"三沿五区禁葬区内坟墓 {int(graves.points['violates'].sum())} 座")
+        H.append(f"公益性公墓/骨灰堂：{len(cem.unserved)} 个乡镇街道 {settings.cemetery_minutes:g} 分钟内无设施；"
+                 f"三沿五区禁葬区内坟墓 {int(graves.points['violates'].sum())} 座")
 
         # --- allocation ----------------------------------------------------------------------
         with step("allocate", "选址：新增照料中心与避灾安置场所"):
@@ -284,7 +245,8 @@ def run_demo(
                      f"界桩 {len(check.markers)} 个，自动发现问题 {n_flag} 个")
 
     # --- maps --------------------------------------------------------------------------------
-    with step("maps", "绘制 HTML 地图（离线可用）"):
+    wanted = lines or list(all_lines["line_name"])
+    with step("maps", "绘制 HTML 地图（离线可用）", total=3 + len(wanted)) as bar:
         links: dict[str, str] = {}
 
         m = maps.base_map(townships, units=huzhou_counties,
@@ -298,6 +260,7 @@ def run_demo(
                            name=f"步行 {settings.shelter_minutes:g} 分钟内无场所的村社区")
         maps.add_proposed_sites(m, _derived(alloc_sh.selected), kind="shelters", name="建议新增避灾安置场所")
         links["避灾安置场所覆盖"] = _save(maps, m, maps_dir / "避灾安置场所覆盖.html", files)
+        bar.advance()
 
         units_ratio = _with_figures(townships, ratio.table, ["beds", "nursing_beds", "elderly", "beds_per_1000",
                                                             "bed_gap", "status"])
@@ -311,15 +274,17 @@ def run_demo(
         maps.add_proposed_sites(m, _derived(alloc_beds.selected), kind="institutions",
                                 popup_cols={"beds_added": "新增床位（张）"}, name="加床方案（扩建与新建）")
         links["养老床位缺口"] = _save(maps, m, maps_dir / "养老床位缺口.html", files)
+        bar.advance()
 
         m = maps.base_map(townships, units=huzhou_counties, title="居家养老服务照料中心覆盖")
         maps.add_facilities(m, demo.daycare)
         maps.add_uncovered(m, _derived(day.gaps), weight_col="demand", name="步行范围内无照料中心的村社区")
         maps.add_proposed_sites(m, _derived(alloc_day.selected), kind="daycare", name="建议新增照料中心")
         links["照料中心覆盖"] = _save(maps, m, maps_dir / "照料中心覆盖.html", files)
+        bar.advance()
 
-        wanted = lines or list(all_lines["line_name"])
         for name in wanted:
+            bar.advance()
             one = all_lines[all_lines["line_name"] == name]
             if one.empty:
                 continue

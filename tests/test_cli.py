@@ -229,9 +229,11 @@ def test_demo_writes_only_into_its_folders(demo_run):
     hidden = [p for p in files if p.name.startswith(".")]
     assert hidden == []
     assert len(files) >= 20
-    # and every file written is one the summary lists
+    # and every file written is one the summary lists (the tables folder is also a plan run folder:
+    # manifest.json and the per-unit figures that mzgeo compare reads)
     listed = {Path(line.strip()).resolve() for line in res.stdout.splitlines() if line.strip().endswith(
-        (".html", ".xlsx", ".gpkg"))}
+        (".html", ".xlsx", ".gpkg", ".json", ".csv"))}
+    assert (root / "out" / "manifest.json").exists() and (root / "out" / "分区指标.csv").exists()
     assert {(root / p).resolve() for p in files} <= listed
 
 

@@ -26,6 +26,7 @@ from mzgeo import settings
 from mzgeo.cli import main
 from mzgeo.crs import wgs84_to_gcj02
 from mzgeo.demo import demo_path
+from mzgeo.plan import run_plan
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 DEQING = "330521"
@@ -111,10 +112,10 @@ def _fill_checklist(src: Path, dst: Path) -> int:
 
 
 def test_readme_lists_every_command():
-    cmds = {" ".join(shlex.split(e)[1:3]) if e.startswith("mzgeo boundary") else shlex.split(e)[1]
+    cmds = {" ".join(shlex.split(e)[1:3]) if e.startswith(("mzgeo boundary", "mzgeo plan")) else shlex.split(e)[1]
             for e in readme_examples()}
     assert cmds == {"validate", "coverage", "beds", "access", "shelters", "burial", "allocate", "boundary lines",
-                    "boundary checklist", "boundary results", "map", "demo"}
+                    "boundary checklist", "boundary results", "map", "demo", "plan init", "run", "compare"}
 
 
 @pytest.mark.slow
@@ -130,6 +131,10 @@ def test_readme_cli_examples_run_as_printed(readme_files, monkeypatch, capsys):
             continue  # the demo has its own end-to-end test (test_cli.py, test_cli_outputs.py)
         if args[:2] == ["boundary", "results"]:
             assert _fill_checklist(root / "检查表.xlsx", root / "检查表_已填写.xlsx") > 0
+        if args[0] == "compare":  # run B: the demo's 2018 plan (the 2017 ledger's planned projects applied)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                run_plan(demo_path("demo_plan_2018.toml"), root / args[2])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             code = main(args)
@@ -141,6 +146,10 @@ def test_readme_cli_examples_run_as_printed(readme_files, monkeypatch, capsys):
                 target = root / args[args.index(flag) + 1]
                 assert target.exists(), (example, target)
                 written.add(target.name)
+    # the plan commands: the template ran (manifest), run B differs from run A where the projects land
+    assert (root / "计划.toml").exists() and (root / "runs" / "2017" / "manifest.json").exists()
+    changes = pd.read_excel(root / "比较" / "比较.xlsx", sheet_name="分区变化")
+    assert len(changes) > 0 and "每千名老人床位数" in set(changes["指标"])
     # the README's map example reads the layer the README's beds example writes
     assert "床位.gpkg" in written and "床位.html" in written
     html = (root / "床位.html").read_text(encoding="utf-8")

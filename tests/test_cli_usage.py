@@ -35,19 +35,24 @@ BASE: dict[str, list[str]] = {
     "boundary results": ["boundary", "results", "c.xlsx"],
     "map": ["map", "u.gpkg", "-o", "m.html"],
     "demo": ["demo"],
+    "run": ["run", "plan.toml", "-o", "runs"],
+    "plan init": ["plan", "init", "p.toml"],
+    "compare": ["compare", "runs/a", "runs/b", "-o", "c"],
 }
 # A numeric option of each command (bad numbers must name it).
 NUMERIC = {
-    "coverage": "--minutes", "beds": "--target", "access": "--minutes", "shelters": "--area-per-person",
-    "allocate": "--p", "boundary lines": "--tolerance", "boundary checklist": "--last-year", "map": "--target",
+    "coverage": "--minutes", "beds": "--target-per-1000", "access": "--minutes", "shelters": "--area-per-person-m2",
+    "allocate": "--p", "boundary lines": "--tolerance-m", "boundary checklist": "--last-year", "map": "--target",
+    "compare": "--tolerance-m",
 }
 # A plausible typo of an option of each command, and the option it should suggest.
 TYPO = {
     "validate": ("--knid", "--kind"), "coverage": ("--facilites", "--facilities"),
-    "beds": ("--tagret", "--target"), "access": ("--suply", "--supply"), "shelters": ("--minuts", "--minutes"),
+    "beds": ("--tagret-per-1000", "--target-per-1000"), "access": ("--suply", "--supply"), "shelters": ("--minuts", "--minutes"),
     "burial": ("--zone", "--zones"), "allocate": ("--candidate", "--candidates"),
     "boundary lines": ("--outr", "--outer"), "boundary checklist": ("--marker", "--markers"),
     "boundary results": ("--output", "--out"), "map": ("--colum", "--column"), "demo": ("--table", "--tables"),
+    "run": ("--onyl", "--only"), "plan init": ("--forse", "--force"), "compare": ("--tolerence-m", "--tolerance-m"),
 }
 
 
@@ -68,7 +73,7 @@ def _without(args: list[str], option: str) -> list[str]:
 def _required(cmd: str) -> list[str]:
     """The required options of a command, read from the parser itself (so none is forgotten)."""
     parser = build_parser()
-    words = BASE[cmd][: 2 if cmd.startswith("boundary") else 1]
+    words = cmd.split()
     sub = parser
     for w in words:
         sub = next(a for a in sub._actions if hasattr(a, "choices") and isinstance(a.choices, dict)).choices[w]
@@ -95,6 +100,10 @@ def _cases():
     yield pytest.param(["allocate", "--demand", "d.csv", "-o", "o.xlsx", "--p", "2.5"], "--p", id="allocate-p-not-int")
     yield pytest.param(["allocate", "--demand", "d.csv", "-o", "o.xlsx", "--model", "beds"], "--beds-to-add",
                        id="allocate-beds-needs-beds-to-add")
+    access = BASE["access"]
+    yield pytest.param([*access, "--method", "4sfca"], "--method", id="access-unknown-method")
+    yield pytest.param([*access, "--method", "2sfca", "--tau", "30"], "--tau", id="access-option-of-another-method")
+    yield pytest.param([*access, "--method", "e2sfca", "--weights", "10-1"], "--weights", id="access-bad-weights")
 
 
 @pytest.mark.parametrize(("args", "named"), list(_cases()))

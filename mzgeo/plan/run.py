@@ -225,6 +225,7 @@ def run_plan(
     progress: Callable[[str], None] | None = None,
     only: list[str] | None = None,
     base_dir: str | os.PathLike | None = None,
+    networks: dict[str, Any] | None = None,
 ) -> RunSummary:
     """Run every analysis of a plan file and write the outputs and ``manifest.json``.
 
@@ -243,6 +244,10 @@ def run_plan(
     base_dir : str or os.PathLike, optional
         Folder for relative paths of a plan given as text (default the working directory;
         a plan file's own folder otherwise).
+    networks : dict, optional
+        Prebuilt networks by mode (``{"walk": Network, "drive": Network}``), used instead of
+        building them from ``[network]`` (:func:`mzgeo.run_demo` passes networks built without
+        the disk cache, so that it writes nothing outside its folders).
 
     Returns
     -------
@@ -322,7 +327,7 @@ def run_plan(
     analysis_info: dict[str, Any] = {}
     with _rules(rules) as applied_rules, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        nets: dict[str, Any] = {}
+        nets: dict[str, Any] = dict(networks or {})
 
         def network(mode: str) -> Any:
             if mode not in nets:
