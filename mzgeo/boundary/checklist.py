@@ -24,7 +24,7 @@ import shapely
 from .. import settings
 from .._files import atomic_path
 from ..errors import InputError, Problem
-from ..report.excel import _cell_value, _sheet_title
+from ..report import cell_value, label, sheet_title
 
 #: Marker conditions offered in the drop-down of the checklist (界桩状况).
 STATUSES: tuple[str, ...] = ("完好", "损坏", "丢失", "移位", "字迹不清")
@@ -108,33 +108,6 @@ FINDING_SHEET_COLUMNS: tuple[Col, ...] = (
     Col("action_note", "处理意见", 18, field=True),
 )
 
-#: Columns of the register returned by ``read_inspection_results`` (English key → Chinese header).
-RESULT_LABELS: dict[str, str] = {
-    "line_name": "界线名称",
-    "marker_id": "界桩编号",
-    "marker_type": "界桩类型",
-    "status": "界桩状况",
-    "recorded_x": "登记X坐标（米）",
-    "recorded_y": "登记Y坐标（米）",
-    "measured_lon": "实测经度",
-    "measured_lat": "实测纬度",
-    "measured_x": "实测X（米）",
-    "measured_y": "实测Y（米）",
-    "displacement_m": "位移（米）",
-    "displaced": "位移超限",
-    "photo_no": "照片编号",
-    "reference_objects": "方位物情况",
-    "changes": "沿线地形地物变化",
-    "construction": "跨界建设",
-    "dispute": "争议情况",
-    "action_note": "处理意见（现场）",
-    "remarks": "备注",
-    "needs_action": "需维修或重测",
-    "action": "建议措施",
-    "sheet": "工作表",
-    "row": "行号",
-}
-
 _TEXT_PREFIXES = ("=", "+", "-", "@")
 
 
@@ -143,7 +116,7 @@ _TEXT_PREFIXES = ("=", "+", "-", "@")
 
 def _safe(value: Any) -> Any:
     """A cell value for openpyxl (NA → None, numpy → Python)."""
-    return _cell_value(value)
+    return cell_value(value)
 
 
 def _put(ws: Any, row: int, col: int, value: Any, number_format: str | None = None) -> Any:
@@ -428,7 +401,7 @@ def write_line_sheets(wb: Any, checklist: Any, line: str, prefix: str, used: set
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
 
     # 界线概况
-    ws = wb.create_sheet(_sheet_title(f"{prefix}界线概况", used))
+    ws = wb.create_sheet(sheet_title(f"{prefix}界线概况", used))
     items = summary_items(checklist, line)
     header_row = _title(ws, f"{line} 界线联检概况（{year} 年）", None, 2)
     for j, text in enumerate(("项目", "内容"), start=1):
@@ -448,7 +421,7 @@ def write_line_sheets(wb: Any, checklist: Any, line: str, prefix: str, used: set
     # 界桩检查表
     rows = marker_rows(checklist, line)
     cols = MARKER_SHEET_COLUMNS
-    ws = wb.create_sheet(_sheet_title(f"{prefix}界桩检查表", used))
+    ws = wb.create_sheet(sheet_title(f"{prefix}界桩检查表", used))
     subtitle = (
         f"界线：{line}（{side_a}，{side_b}）。里程自界线起点起算（{checklist.params.get('chainage_rule', '')}）。"
         f"登记坐标为 CGCS2000 经纬度及 {_crs_label(checklist.markers.crs)} 平面坐标；实测坐标填经纬度或平面坐标之一。"
@@ -471,7 +444,7 @@ def write_line_sheets(wb: Any, checklist: Any, line: str, prefix: str, used: set
     # 穿越点
     rows = crossing_rows(checklist, line)
     cols = CROSSING_SHEET_COLUMNS
-    ws = wb.create_sheet(_sheet_title(f"{prefix}穿越点", used))
+    ws = wb.create_sheet(sheet_title(f"{prefix}穿越点", used))
     header_row = _title(
         ws,
         f"{line} 与道路、河流、铁路的穿越点（{year} 年）",
@@ -484,7 +457,7 @@ def write_line_sheets(wb: Any, checklist: Any, line: str, prefix: str, used: set
     # 问题清单
     rows = finding_rows(checklist, line)
     cols = FINDING_SHEET_COLUMNS
-    ws = wb.create_sheet(_sheet_title(f"{prefix}问题清单", used))
+    ws = wb.create_sheet(sheet_title(f"{prefix}问题清单", used))
     header_row = _title(ws, f"{line} 自动检查问题清单（{year} 年）", "由登记数据自动检查得出，请现场核实。", len(cols))
     last = _table(ws, header_row, cols, rows)
     _signature(ws, last + 2, side_a, side_b, len(cols))
@@ -1020,7 +993,7 @@ def results_sheets(markers: pd.DataFrame, repairs: pd.DataFrame, problems: list[
         for c in out.columns:
             if pd.api.types.is_bool_dtype(out[c]):
                 out[c] = out[c].map({True: "是", False: "否"})
-        return out.rename(columns=RESULT_LABELS)
+        return out.rename(columns={c: label(str(c), "inspection") for c in out.columns})
 
     probs = pd.DataFrame(
         [{"级别": "错误" if p.severity == "error" else "警告", "位置": p.file, "行号": p.row, "列": p.column,
