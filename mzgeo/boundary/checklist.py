@@ -24,7 +24,8 @@ import shapely
 from .. import settings
 from .._files import atomic_path
 from ..errors import InputError, Problem
-from ..report import cell_value, label, sheet_title
+from ..report import cell_value, sheet_title
+from ..report import label as column_label
 
 #: Marker conditions offered in the drop-down of the checklist (界桩状况).
 STATUSES: tuple[str, ...] = ("完好", "损坏", "丢失", "移位", "字迹不清")
@@ -993,7 +994,7 @@ def results_sheets(markers: pd.DataFrame, repairs: pd.DataFrame, problems: list[
         for c in out.columns:
             if pd.api.types.is_bool_dtype(out[c]):
                 out[c] = out[c].map({True: "是", False: "否"})
-        return out.rename(columns={c: label(str(c), "inspection") for c in out.columns})
+        return out.rename(columns={c: column_label(str(c), "inspection") for c in out.columns})
 
     probs = pd.DataFrame(
         [{"级别": "错误" if p.severity == "error" else "警告", "位置": p.file, "行号": p.row, "列": p.column,

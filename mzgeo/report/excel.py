@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 def to_chinese(df: pd.DataFrame, *, keep_geometry: bool = False) -> pd.DataFrame:
-    """A copy of ``df`` with Chinese headers, booleans as 是/否, geometry dropped.
+    """Return a copy of ``df`` with Chinese headers, booleans as 是/否, geometry dropped.
 
     Parameters
     ----------
@@ -61,7 +61,7 @@ def to_chinese(df: pd.DataFrame, *, keep_geometry: bool = False) -> pd.DataFrame
 
 
 def params_frame(params: Mapping[str, Any]) -> pd.DataFrame:
-    """The applied parameters as a table: 参数, 说明, 取值, 依据/来源.
+    """Return the applied parameters as a table: 参数, 说明, 取值, 依据/来源.
 
     Parameters
     ----------
@@ -97,7 +97,7 @@ _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 
 def sheet_title(name: str, used: set[str]) -> str:
-    """A valid, unique Excel sheet title for ``name`` (at most 31 characters, no ``[]:*?/\\``).
+    r"""Return a valid, unique Excel sheet title for ``name`` (at most 31 characters, no ``[]:*?/\``).
 
     Parameters
     ----------
@@ -127,7 +127,7 @@ def sheet_title(name: str, used: set[str]) -> str:
 
 
 def cell_value(value: Any) -> Any:
-    """A value openpyxl can store: missing values (NaN, NA, NaT) become empty cells.
+    """Return a value openpyxl can store: missing values (NaN, NA, NaT) become empty cells.
 
     Parameters
     ----------
