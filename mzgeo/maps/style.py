@@ -19,6 +19,9 @@ import pandas as pd
 from ..report import label
 
 __all__ = [
+    "BOUNDARY_SIMPLIFY_M",
+    "CLUSTER_THRESHOLD",
+    "DISPLAY_SIMPLIFY_M",
     "FONT_STACK",
     "KIND_SYMBOLS",
     "KindSymbol",
@@ -36,6 +39,12 @@ __all__ = [
     "swatch_html",
 ]
 
+#: Display simplification tolerance (m) for polygons and lines.
+DISPLAY_SIMPLIFY_M = 10.0
+#: Display simplification tolerance (m) for boundary lines (the subject of an inspection map).
+BOUNDARY_SIMPLIFY_M = 2.0
+#: More points than this in one layer are clustered (``cluster=None``).
+CLUSTER_THRESHOLD = 200
 #: Font stack for Chinese text: the Noto CJK font of Linux desktops, then Windows and macOS fonts.
 FONT_STACK = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "SimHei", sans-serif'
 
