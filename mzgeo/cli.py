@@ -589,7 +589,7 @@ def _cmd_allocate(args: argparse.Namespace) -> int:
 
 
 def _boundary_lines(args: argparse.Namespace):
-    from .boundary.api import boundary_lines
+    from .boundary import boundary_lines
 
     unit_gdf = _read(args.units, "units", args.encoding)
     outer_gdf = _read(args.outer, "units", args.encoding) if args.outer else None
@@ -608,7 +608,7 @@ def _cmd_boundary_lines(args: argparse.Namespace) -> int:
 
 
 def _cmd_boundary_checklist(args: argparse.Namespace) -> int:
-    from .boundary.api import inspection_checklist, line_crossings, lines_due
+    from .boundary import inspection_checklist, line_crossings, lines_due
 
     res = _boundary_lines(args)
     mk = _read(args.markers, "markers", args.encoding)
@@ -631,7 +631,7 @@ def _cmd_boundary_checklist(args: argparse.Namespace) -> int:
 
 
 def _cmd_boundary_results(args: argparse.Namespace) -> int:
-    from .boundary.api import read_inspection_results
+    from .boundary import read_inspection_results
 
     res = read_inspection_results([str(p) for p in args.paths])
     errors = [p for p in res.problems if getattr(p, "severity", "error") == "error"]
@@ -645,8 +645,8 @@ def _cmd_boundary_results(args: argparse.Namespace) -> int:
 
 
 def _cmd_map(args: argparse.Namespace) -> int:
+    from . import maps
     from .layers import set_kind
-    from .maps import api as maps
 
     bm = None if args.basemap.lower() in {"none", "无", ""} else args.basemap
     fpath, _ = _split_spec(args.path)

@@ -120,15 +120,14 @@ def run_demo(
     Nothing is written outside ``maps_dir`` and ``tables_dir``: no network cache, no
     temporary file left behind (each output is written atomically beside its destination).
     """
+    from . import boundary, maps
     from .analysis.beds import accessibility, bed_ratio, compare_with_ratio
     from .analysis.burial import burial_zone_check, cemetery_coverage
     from .analysis.coverage import coverage, daycare_coverage
     from .analysis.shelters import shelter_adequacy
-    from .boundary import api as boundary
     from .demo import demo_path, load_demo
     from .io.read import validate
     from .locate._allocate import allocate, candidate_sites
-    from .maps import api as maps
     from .network.core import Network
 
     maps_dir, tables_dir = Path(maps_dir), Path(tables_dir)

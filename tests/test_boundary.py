@@ -17,6 +17,7 @@ from shapely.geometry import LineString, MultiLineString, Point, Polygon, box
 import mzgeo
 from mzgeo import CRSError, InputError, ValidationError
 from mzgeo import boundary as bd
+from mzgeo.boundary import _naming
 
 CRS = 4549  # CGCS2000 / 3-degree Gauss-Kruger CM 120E
 X0, Y0 = 500_000.0, 3_420_000.0  # near Huzhou, so lon/lat conversions are realistic
@@ -647,18 +648,18 @@ def test_junction_names_use_the_disambiguated_abbreviations(demo_counties):
             row = res.junctions.set_index("unit_codes").loc[codes]
             units = row["unit_names"].split("、")
             stem = jname.removesuffix("三交点")
-            assert any(len(set(p)) == len(p) for p in _splits(stem, [bd.lines.base_name(n) for n in units])), jname
+            assert any(len(set(p)) == len(p) for p in _splits(stem, [_naming.base_name(n) for n in units])), jname
         note = res.junctions.set_index("junction_name").loc["吴中吴江吴兴三交点", "name_note"]
         assert "吴中" in note and "吴江" in note and "吴兴" in note
 
 
 def test_parent_code_rule():
-    assert bd.lines.parent_code("330502") == "3305"
-    assert bd.lines.parent_code("330500") == "33"
-    assert bd.lines.parent_code("330000") is None
-    assert bd.lines.parent_code("330502001") == "330502"
-    assert bd.lines.parent_code("330502001001") == "330502001"
-    assert bd.lines.parent_code("X1") is None
+    assert _naming.parent_code("330502") == "3305"
+    assert _naming.parent_code("330500") == "33"
+    assert _naming.parent_code("330000") is None
+    assert _naming.parent_code("330502001") == "330502"
+    assert _naming.parent_code("330502001001") == "330502001"
+    assert _naming.parent_code("X1") is None
 
 
 def test_same_units_meeting_twice_get_numbered_junctions():

@@ -13,7 +13,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from mzgeo import maps, report
-from mzgeo.boundary import checklist
+from mzgeo.boundary import _sheets
 from mzgeo.maps import style
 from mzgeo.report import LABELS, label, write_excel
 
@@ -75,7 +75,7 @@ def test_choropleth_legend_title_is_the_excel_header(tmp_path, column) -> None:
 def test_one_table_no_copies() -> None:
     # the readers have no tables of their own left
     assert not hasattr(style, "COLUMN_LABELS")
-    assert not hasattr(checklist, "RESULT_LABELS")
+    assert not hasattr(_sheets, "RESULT_LABELS")
     assert report.label is label
     # context labels: a boundary marker's status in the inspection register
     assert label("status") == "状态"
