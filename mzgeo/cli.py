@@ -601,7 +601,7 @@ def _boundary_lines(args: argparse.Namespace):
 def _cmd_boundary_lines(args: argparse.Namespace) -> int:
     res = _boundary_lines(args)
     _print_table(res.lines.drop(columns="geometry"))
-    _echo(f"已写出：{res.to_file(args.out)}")
+    _echo(f"已写出：{res.to_gpkg(args.out)}")
     if args.excel is not None:
         _echo(f"已写出：{res.to_excel(args.excel)}")
     return 0

@@ -21,6 +21,7 @@ from .. import settings
 from .._files import SOURCE_PATHS, atomic_path, refuse_inputs, source_paths
 from ..errors import InputError
 from . import _geometry, _sheets
+from ._result import problem_rows, problems_frame, repr_html
 from ._sheets import (
     CROSSING_SHEET_COLUMNS,
     FINDING_SHEET_COLUMNS,
@@ -106,7 +107,7 @@ class InspectionChecklist:
         per_line_workbooks: bool = False,
         *,
         lines: str | Iterable[str] | None = None,
-    ) -> list[str]:
+    ) -> Path:
         """Write the printable checklist workbook(s), atomically.
 
         Per line four sheets: 界线概况 (summary and signature block), 界桩检查表 (one row
@@ -132,30 +133,80 @@ class InspectionChecklist:
 
         Returns
         -------
-        list of str
-            The files written.
+        pathlib.Path
+            The workbook written, or the folder with ``per_line_workbooks=True`` (the files:
+            :meth:`to_excel_per_line`).
         """
+        if per_line_workbooks:
+            self.to_excel_per_line(path, lines=lines)
+            return Path(path)
+        names = self._names_to_write(lines)
+        refuse_inputs(path, source_paths(self))
+        written = _sheets.write_workbook(path, self, names, per_line_prefix=len(names) > 1)
+        logger.info("inspection checklist: %s, %d line(s)", written, len(names))
+        return Path(written)
+
+    def to_excel_per_line(self, folder: str | os.PathLike, *, lines: str | Iterable[str] | None = None) -> list[Path]:
+        """Write one checklist workbook per line, ``界线联检检查表_<line>.xlsx`` in ``folder``.
+
+        Parameters
+        ----------
+        folder : str or os.PathLike
+            Destination folder (created when missing).
+        lines : str or list of str, optional
+            Only these lines.
+
+        Returns
+        -------
+        list of pathlib.Path
+            The files written, one per line.
+        """
+        names = self._names_to_write(lines)
+        srcs = source_paths(self)
+        folder = Path(folder)
+        if folder.suffix.lower() == ".xlsx":
+            msg = f"per_line_workbooks=True 时 path 应为文件夹，收到 {folder}"
+            raise InputError(msg)
+        targets = {n: folder / f"界线联检检查表_{_safe_file_name(n)}.xlsx" for n in names}
+        for t in targets.values():
+            refuse_inputs(t, srcs)
+        written = [Path(_sheets.write_workbook(t, self, [n], False)) for n, t in targets.items()]
+        logger.info("inspection checklist: %d workbook(s), %d line(s)", len(written), len(names))
+        return written
+
+    def _names_to_write(self, lines: str | Iterable[str] | None) -> list[str]:
         names = self._select(lines)
         if not names:
             msg = "检查表中没有界线，无法写出 (no lines)"
             raise InputError(msg)
-        srcs = source_paths(self)
-        if not per_line_workbooks:
-            refuse_inputs(path, srcs)
-            written = [_sheets.write_workbook(path, self, names, per_line_prefix=len(names) > 1)]
-        else:
-            folder = Path(path)
-            if folder.suffix.lower() == ".xlsx":
-                msg = f"per_line_workbooks=True 时 path 应为文件夹，收到 {folder}"
-                raise InputError(msg)
-            targets = {n: folder / f"界线联检检查表_{_safe_file_name(n)}.xlsx" for n in names}
-            for t in targets.values():
-                refuse_inputs(t, srcs)
-            written = [_sheets.write_workbook(t, self, [n], False) for n, t in targets.items()]
-        logger.info("inspection checklist: %d workbook(s), %d line(s)", len(written), len(names))
-        return written
+        return names
 
-    def to_html(self, path: str | os.PathLike, *, lines: str | Iterable[str] | None = None) -> str:
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Per line (no geometry): the table of :attr:`lines`, as on the 界线概况 sheets."""
+        return pd.DataFrame(self.lines.drop(columns=self.lines.geometry.name)).reset_index(drop=True)
+
+    @property
+    def problems(self) -> pd.DataFrame:
+        """The 问题清单 as problems (columns of :data:`mzgeo.analysis.PROBLEM_COLUMNS`), one row per finding."""
+        f = self.findings
+        if f.empty:
+            return problems_frame([])
+        msg = f["line_name"].astype(str) + "：" + f["finding"].astype(str)
+        return problems_frame([problem_rows("inspection_finding", "界线联检", f.index, f["subject"], msg)]).assign(
+            problem=f["category"].astype(str).to_numpy())
+
+    def headline(self) -> str:
+        """Return one Chinese sentence: lines, markers, findings, lines due this year or overdue."""
+        due = self.lines["due"].astype(str) if "due" in self.lines.columns else pd.Series(dtype=str)
+        n_due = int(due.isin(["逾期", "本年到期"]).sum())
+        return (f"{self.year} 年界线联检检查表：界线 {len(self.lines)} 条，界桩 {len(self.markers)} 个，"
+                f"问题清单 {len(self.findings)} 条；逾期或本年到期的界线 {n_due} 条")
+
+    def _repr_html_(self) -> str:
+        return repr_html("界线联检检查表", self.headline(), self.summary, self.problems)
+
+    def to_html(self, path: str | os.PathLike, *, lines: str | Iterable[str] | None = None) -> Path:
         """Write one self-contained printable HTML file, a page per line (atomic).
 
         Each page: the summary, an inline SVG map of the line with its markers (red when
@@ -164,16 +215,23 @@ class InspectionChecklist:
         scripts, fonts or tiles), all user text HTML-escaped; CSS ``@media print`` starts
         each line on a new landscape A4 page.
 
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Destination ``.html``.
+        lines : str or list of str, optional
+            Only these lines.
+
         Returns
         -------
-        str
+        pathlib.Path
             The path written.
         """
         names = self._select(lines)
         refuse_inputs(path, source_paths(self))
         out = write_html(path, self, names)
         logger.info("inspection checklist HTML: %s (%d line(s))", path, len(names))
-        return out
+        return Path(out)
 
 
 

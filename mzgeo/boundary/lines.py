@@ -9,6 +9,7 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -17,9 +18,10 @@ import pandas as pd
 import shapely
 
 from .. import settings
-from .._files import SOURCE_PATHS, atomic_path, refuse_inputs, source_paths
+from .._files import SOURCE_PATHS, source_paths
 from ..errors import InputError
 from . import _geometry, _naming
+from ._result import problem_rows, problems_frame, repr_html, write_gpkg
 
 logger = logging.getLogger("mzgeo")
 
@@ -85,41 +87,82 @@ class BoundaryLines:
     def __len__(self) -> int:
         return len(self.lines)
 
-    def to_excel(self, path: str | os.PathLike) -> str:
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Per line: name, sides, length (km), parts, tri-junctions, naming rule (no geometry)."""
+        cols = [c for c in ("line_name", "line_code", "side_a_name", "side_b_name", "n_parts", "junctions",
+                            "name_rule") if c in self.lines.columns]
+        out = pd.DataFrame(self.lines[cols]).reset_index(drop=True)
+        out.insert(min(len(out.columns), 4), "length_km", (self.lines["length_m"].to_numpy(dtype=float) / 1000.0)
+                   if "length_m" in self.lines.columns else np.nan)
+        return out
+
+    @property
+    def problems(self) -> pd.DataFrame:
+        """Data problems (columns of :data:`mzgeo.analysis.PROBLEM_COLUMNS`): gaps and overlaps between the sides' polygons."""
+        g = self.gaps
+        if g.empty:
+            return problems_frame([])
+        kind = g["kind"].astype(str)
+        msg = (kind + "：" + g["line_name"].astype(str) + " 两侧区划面之间，面积 "
+               + g["sliver_area_m2"].round(1).astype(str) + " 平方米，平均宽度 "
+               + g["sliver_width_m"].round(2).astype(str) + " 米")
+        key = np.where(kind == "重叠", "data_overlap", "data_gap")
+        rows = [problem_rows(k, "行政区 units", g.index[key == k], g.loc[key == k, "line_name"], msg[key == k])
+                for k in ("data_gap", "data_overlap") if (key == k).any()]
+        return problems_frame(rows)
+
+    def headline(self) -> str:
+        """Return one Chinese sentence: lines, total length, tri-junctions, gaps and overlaps."""
+        km = float(self.lines["length_m"].sum()) / 1000.0 if len(self.lines) else 0.0
+        n_gap = int((self.gaps["kind"] == "缝隙").sum()) if len(self.gaps) else 0
+        n_ovl = int((self.gaps["kind"] == "重叠").sum()) if len(self.gaps) else 0
+        return (f"界线 {len(self.lines)} 条，共 {km:.1f} 千米；三交点 {len(self.junctions)} 个；"
+                f"区划面缝隙 {n_gap} 处、重叠 {n_ovl} 处")
+
+    def _repr_html_(self) -> str:
+        return repr_html("行政区域界线", self.headline(), self.summary, self.problems)
+
+    def to_excel(self, path: str | os.PathLike) -> Path:
         """Write 界线, 三交点, 缝隙与重叠 and the parameters to one workbook (atomic).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Destination ``.xlsx``.
 
         Returns
         -------
-        str
+        pathlib.Path
             The path written.
         """
-        from ..report.excel import write_excel
+        from ..report import write_excel
 
-        return write_excel(
+        return Path(write_excel(
             path,
             {"界线": self.lines, "三交点": self.junctions, "缝隙与重叠": self.gaps},
             params=self.params,
             title="行政区域界线",
-        )
+            sources=source_paths(self),
+        ))
 
-    def to_file(self, path: str | os.PathLike) -> str:
-        """Write the three layers (lines, junctions, gaps) to one GeoPackage (atomic).
+    def to_gpkg(self, path: str | os.PathLike) -> Path:
+        """Write the three layers (``lines``, ``junctions``, ``gaps``) to one GeoPackage (atomic).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Destination ``.gpkg`` (other layers of an existing file are kept).
 
         Returns
         -------
-        str
+        pathlib.Path
             The path written.
         """
-        refuse_inputs(path, source_paths(self))
-        with atomic_path(path) as tmp:
-            for layer, frame in (("lines", self.lines), ("junctions", self.junctions), ("gaps", self.gaps)):
-                frame.to_file(tmp, layer=layer, driver="GPKG")
-        return str(path)
+        return write_gpkg(path, {"lines": self.lines, "junctions": self.junctions, "gaps": self.gaps}, self)
 
 
-
-
-# --- helpers ---
+# --- helpers ---------------------------------------------------------------------------------
 
 
 def _as_lines(lines: Any, what: str = "界线 lines") -> tuple[gpd.GeoDataFrame, BoundaryLines | None]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -14,10 +16,12 @@ import shapely
 from shapely import ops
 
 from .. import settings
+from .._files import source_paths
 from ..errors import InputError
 from ..layers import VALUE_ALIASES
 from . import _geometry
 from ._geometry import require_columns
+from ._result import problem_rows, problems_frame, repr_html, write_gpkg
 from .lines import CHAINAGE_RULE, BoundaryLines, _as_lines
 
 logger = logging.getLogger("mzgeo")
@@ -513,6 +517,77 @@ class MarkerCheck:
     stretches: gpd.GeoDataFrame
     summary: pd.DataFrame
     params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def problems(self) -> pd.DataFrame:
+        """Flagged markers and stretches without markers (columns of :data:`mzgeo.analysis.PROBLEM_COLUMNS`).
+
+        One row per flagged marker (``problem`` ``marker_finding``, message = its ``finding``) and
+        one per stretch longer than ``max_gap_km`` (``marker_gap``).
+        """
+        m = self.markers
+        rows = []
+        if len(m) and "flagged" in m.columns:
+            bad = m["flagged"].fillna(False).astype(bool).to_numpy()
+            ids = m["marker_id"] if "marker_id" in m.columns else pd.Series([None] * len(m), index=m.index)
+            rows.append(problem_rows("marker_finding", "界桩 markers", m.index[bad], ids[bad],
+                                     m.loc[bad, "finding"].astype(str)))
+        st = self.stretches
+        if len(st):
+            msg = (st["line_name"].astype(str) + " 里程 " + st["from_km"].round(2).astype(str) + "–"
+                   + st["to_km"].round(2).astype(str) + " 千米无界桩（" + st["length_km"].round(2).astype(str)
+                   + " 千米）")
+            rows.append(problem_rows("marker_gap", "界线 lines", st.index, st["line_name"], msg))
+        return problems_frame(rows)
+
+    def headline(self) -> str:
+        """Return one Chinese sentence: markers checked, flagged, stretches without markers."""
+        n_flag = int(self.markers["flagged"].sum()) if "flagged" in self.markers.columns else 0
+        n_lines = int(self.summary["line_name"].nunique()) if "line_name" in self.summary.columns else 0
+        return (f"界桩 {len(self.markers)} 个（{n_lines} 条界线），自动检查发现问题 {n_flag} 个；"
+                f"无界桩段 {len(self.stretches)} 段")
+
+    def _repr_html_(self) -> str:
+        return repr_html("界桩检查", self.headline(), self.summary, self.problems)
+
+    def to_excel(self, path: str | os.PathLike) -> Path:
+        """Write 界线汇总, 界桩, 无界桩段 (and 数据问题 when there are) with the parameters to one workbook.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Destination ``.xlsx`` (written atomically).
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+        """
+        from ..report import write_excel
+
+        sheets = {"界线汇总": self.summary, "界桩": self.markers, "无界桩段": self.stretches}
+        problems = self.problems
+        if len(problems):
+            sheets["数据问题"] = problems
+        return Path(write_excel(path, sheets, params=self.params, title="界桩检查", sources=source_paths(self)))
+
+    def to_gpkg(self, path: str | os.PathLike) -> Path:
+        """Write the layers ``markers`` and ``stretches`` to one GeoPackage (atomic).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Destination ``.gpkg``.
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+        """
+        layers = {"markers": self.markers}
+        if len(self.stretches):
+            layers["stretches"] = self.stretches
+        return write_gpkg(path, layers, self)
 
 
 

@@ -21,6 +21,7 @@ from .._files import path_key as _path_key
 from ..errors import InputError, Problem, ValidationError
 from ..report import label as column_label
 from . import _geometry
+from ._result import write_gpkg
 from ._sheets import (
     MARKER_SHEET_COLUMNS,
     META_SHEET,
@@ -75,13 +76,68 @@ class InspectionResults:
         """The problems of severity ``"error"``."""
         return [p for p in self.problems if p.severity == "error"]
 
-    def to_excel(self, path: str | os.PathLike) -> str:
-        """Write 界桩登记表（更新）, 需维修或重测界桩 and 检查问题 to one workbook (atomic)."""
-        from ..report.excel import write_excel
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Per line: markers read back, markers needing repair or re-survey, displaced markers."""
+        m = self.markers
+        if m.empty:
+            return pd.DataFrame(columns=["line_name", "n_markers", "needs_action", "displaced"])
+        g = pd.DataFrame(m.drop(columns=m.geometry.name)).groupby("line_name", sort=False)
+        return pd.DataFrame({
+            "n_markers": g.size(),
+            "needs_action": g["needs_action"].sum().astype("int64"),
+            "displaced": g["displaced"].sum().astype("int64"),
+        }).rename_axis("line_name").reset_index()
+
+    def headline(self) -> str:
+        """Return one Chinese sentence: markers read back, repairs, errors in the files."""
+        return (f"读回界桩 {len(self.markers)} 个，需维修或重测 {len(self.repairs)} 个；"
+                f"文件问题 {len(self.problems)} 条（其中错误 {len(self.errors)} 条）")
+
+    def _repr_html_(self) -> str:
+        import html
+
+        rows = "".join(f"<li>{html.escape(str(p))}</li>" for p in self.problems[:20])
+        summary = self.summary.rename(columns={c: column_label(c, "inspection") for c in self.summary.columns})
+        return (f"<div><strong>界线联检结果</strong><p>{html.escape(self.headline())}</p>"
+                f"{summary.to_html(index=False, escape=True, border=0)}<ul>{rows}</ul></div>")
+
+    def to_excel(self, path: str | os.PathLike) -> Path:
+        """Write 界桩登记表（更新）, 需维修或重测界桩 and 检查问题 to one workbook (atomic).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Destination ``.xlsx``.
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+        """
+        from ..report import write_excel
 
         sheets = results_sheets(self.markers, self.repairs, self.problems)
-        return write_excel(path, sheets, params=self.params, chinese=False, title="界线联检结果",
-                           sources=source_paths(self))
+        return Path(write_excel(path, sheets, params=self.params, chinese=False, title="界线联检结果",
+                                sources=source_paths(self)))
+
+    def to_gpkg(self, path: str | os.PathLike) -> Path:
+        """Write the updated register (``markers``) and ``repairs`` to one GeoPackage (atomic).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Destination ``.gpkg``.
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+        """
+        layers = {"markers": self.markers}
+        if len(self.repairs):
+            layers["repairs"] = self.repairs
+        return write_gpkg(path, layers, self)
 
 
 
