@@ -36,6 +36,7 @@ def _excel_headers(tmp_path, frame) -> list[str]:
 
 
 def test_every_key_same_label_in_excel_header_and_map_popup(tmp_path) -> None:
+    """Every key of the table: Excel header == map popup field."""
     keys = [k for k in LABELS if k != "name"]  # name is the popup title, not a field
     n = 3
     gdf = gpd.GeoDataFrame(
@@ -58,6 +59,7 @@ def test_every_key_same_label_in_excel_header_and_map_popup(tmp_path) -> None:
 
 @pytest.mark.parametrize("column", ["minutes", "mean_minutes", "beds_per_1000", "share_covered", "bed_gap"])
 def test_choropleth_legend_title_is_the_excel_header(tmp_path, column) -> None:
+    """A choropleth legend is titled with the Excel header of its column."""
     units = gpd.GeoDataFrame(
         {"code": ["1", "2", "3"], "name": ["甲", "乙", "丙"], column: [0.2, 0.5, 0.9]},
         geometry=[box(120.0 + i / 10, 30.8, 120.1 + i / 10, 30.9) for i in range(3)],
@@ -73,6 +75,7 @@ def test_choropleth_legend_title_is_the_excel_header(tmp_path, column) -> None:
 
 
 def test_one_table_no_copies() -> None:
+    """The readers keep no tables of their own; context labels and units."""
     # the readers have no tables of their own left
     assert not hasattr(style, "COLUMN_LABELS")
     assert not hasattr(_sheets, "RESULT_LABELS")

@@ -46,7 +46,7 @@ NAME_RULE_OVERRIDE = "指定名称"
 
 
 def base_name(name: str) -> str:
-    """A unit name without its administrative suffix (longest suffix first).
+    """Return a unit name without its administrative suffix (longest suffix first).
 
     >>> base_name("吴兴区"), base_name("景宁畲族自治县"), base_name("湖州市")
     ('吴兴', '景宁畲族', '湖州')
@@ -59,7 +59,7 @@ def base_name(name: str) -> str:
 
 
 def short_name(name: str, n_chars: int = 1) -> str:
-    """The first ``n_chars`` characters of :func:`base_name` (the whole base name if shorter)."""
+    """Return the first ``n_chars`` characters of :func:`base_name` (the whole base name if shorter)."""
     return base_name(name)[: max(1, int(n_chars))]
 
 
@@ -118,7 +118,7 @@ def _parse_overrides(overrides: Any, codes: pd.Series, names: pd.Series) -> dict
 
 
 def parent_code(code: str) -> str | None:
-    """The code of the unit one level up, read from a GB/T 2260 code (``None`` when unknown).
+    """Return the code of the unit one level up, read from a GB/T 2260 code (``None`` when unknown).
 
     6 digits: county ``330502`` → city ``3305``; city ``330500`` → province ``33``; a province
     has none. 9 or 12 digits (township, village): the first 6 or 9 digits.

@@ -115,7 +115,7 @@ _TEXT_PREFIXES = ("=", "+", "-", "@")
 
 
 def _safe(value: Any) -> Any:
-    """A cell value for openpyxl (NA → None, numpy → Python)."""
+    """Return a cell value for openpyxl (NA → None, numpy → Python)."""
     return cell_value(value)
 
 
@@ -154,7 +154,7 @@ def _crs_label(crs: Any) -> str:
 
 
 def marker_rows(check: Any, line: str) -> pd.DataFrame:
-    """The 界桩检查表 rows of one line, in chainage order, with English keys."""
+    """Return the 界桩检查表 rows of one line, in chainage order, with English keys."""
     m = check.markers
     sel = m[m["line_name"] == line].sort_values(["chainage_km", "marker_id"], kind="stable")
     geoms = sel.geometry
@@ -186,7 +186,7 @@ def marker_rows(check: Any, line: str) -> pd.DataFrame:
 
 
 def crossing_rows(checklist: Any, line: str) -> pd.DataFrame:
-    """The 穿越点 rows of one line, with English keys."""
+    """Return the 穿越点 rows of one line, with English keys."""
     c = checklist.crossings
     sel = c[c["line_name"] == line].sort_values("chainage_km", kind="stable")
     lon, lat = _lonlat(sel.geometry)
@@ -208,7 +208,7 @@ def crossing_rows(checklist: Any, line: str) -> pd.DataFrame:
 
 
 def finding_rows(checklist: Any, line: str) -> pd.DataFrame:
-    """The 问题清单 rows of one line, with English keys."""
+    """Return the 问题清单 rows of one line, with English keys."""
     f = checklist.findings
     sel = f[f["line_name"] == line].reset_index(drop=True)
     out = sel[["category", "subject", "chainage_km", "finding"]].copy()
@@ -335,7 +335,7 @@ def _table(ws: Any, header_row: int, cols: tuple[Col, ...], rows: pd.DataFrame, 
 
 
 def _signature(ws: Any, row: int, side_a: str, side_b: str, n_cols: int) -> int:
-    """The signature block of both sides; returns the last row used."""
+    """Write the signature block of both sides; return the last row used."""
     from openpyxl.styles import Alignment, Font
 
     span = max(n_cols, 4)

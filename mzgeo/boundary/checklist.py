@@ -252,7 +252,7 @@ def _findings(
     schedule: pd.DataFrame,
     max_gap_km: float,
 ) -> pd.DataFrame:
-    """The 问题清单 of all lines: line, category, item, chainage (km), finding."""
+    """Return the 问题清单 of all lines: line, category, item, chainage (km), finding."""
     frames = []
     flagged = markers[markers["flagged"] & markers["line_name"].notna()]
     frames.append(pd.DataFrame({
@@ -467,7 +467,7 @@ def _nice_length(target: float) -> float:
 
 
 def svg_map(checklist: Any, line: str, width: int = 1000, height: int = 520) -> str:
-    """A self-contained inline SVG map of one line, its markers, crossings and tri-junctions."""
+    """Return a self-contained inline SVG map of one line, its markers, crossings and tri-junctions."""
     lrow = checklist.lines[checklist.lines["line_name"] == line]
     geom = lrow.geometry.iloc[0] if len(lrow) else None
     markers = checklist.markers[checklist.markers["line_name"] == line]

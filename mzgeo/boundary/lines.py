@@ -85,6 +85,7 @@ class BoundaryLines:
     params: dict[str, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:
+        """Return the number of lines."""
         return len(self.lines)
 
     @property
@@ -166,7 +167,7 @@ class BoundaryLines:
 
 
 def _as_lines(lines: Any, what: str = "界线 lines") -> tuple[gpd.GeoDataFrame, BoundaryLines | None]:
-    """The lines frame (checked) and the BoundaryLines it came from, if any."""
+    """Return the lines frame (checked) and the BoundaryLines it came from, if any."""
     source = lines if isinstance(lines, BoundaryLines) else None
     frame = lines.lines if source is not None else lines
     _geometry.check_metric(frame, what)
@@ -206,7 +207,7 @@ def short_name(name: str, n_chars: int = 1) -> str:
 
 
 def line_name(name_a: str, name_b: str, code_a: Any = None, code_b: Any = None) -> str:
-    """The conventional name of the line between two units (no collision handling).
+    """Return the conventional name of the line between two units (no collision handling).
 
     Side A is the unit with the smaller code when both codes are given, else ``name_a``.
 

@@ -155,7 +155,7 @@ def fmt_num(values: pd.Series, digits: int) -> pd.Series:
 
 
 def substring(geom: Any, start_m: float, end_m: float) -> Any:
-    """The part of a (multi)line between two distances (m) measured along it.
+    """Return the part of a (multi)line between two distances (m) measured along it.
 
     Distances run along the parts in order, gaps between parts not counted (as
     :func:`shapely.line_locate_point` measures them).

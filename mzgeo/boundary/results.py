@@ -249,7 +249,7 @@ def lines_due(
 
 
 def _number(value: Any) -> tuple[float | None, bool]:
-    """(number, ok): empty → (None, True); text that is not a number → (None, False)."""
+    """Return (number, ok): empty → (None, True); text that is not a number → (None, False)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, True
     if isinstance(value, bool):
@@ -282,7 +282,7 @@ def _marker_id_text(value: Any) -> str | None:
 
 
 def _sheet_layouts(wb: Any, file_label: str, problems: list[Problem]) -> tuple[dict, dict, list]:
-    """(settings, {sheet: (line, header_row, keys)}, register rows) from the meta sheet or headers."""
+    """Return (settings, {sheet: (line, header_row, keys)}, register rows) from the meta sheet or headers."""
     meta: dict[str, Any] = {}
     layouts: dict[str, tuple[str, int, list[str]]] = {}
     register: list[dict[str, Any]] = []
