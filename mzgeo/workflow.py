@@ -103,12 +103,11 @@ def run_demo(
     Nothing is written outside ``maps_dir`` and ``tables_dir``: no network cache, no
     temporary file left behind (each output is written atomically beside its destination).
     """
+    from . import boundary, maps
     from .analysis.beds import accessibility, compare_with_ratio
-    from .boundary import api as boundary
     from .demo import demo_path, load_demo
     from .io.read import validate
-    from .locate._allocate import allocate, candidate_sites
-    from .maps import api as maps
+    from .locate import allocate, candidate_sites
     from .network import Network
     from .plan import load_plan, run_plan
 

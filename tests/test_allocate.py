@@ -405,7 +405,7 @@ def test_allocate_layers_straight_line_excel_and_gpkg(tmp_path):
     wb = load_workbook(xlsx)
     assert {"新增设施", "覆盖曲线", "设施汇总", "需求分配", "参数"} <= set(wb.sheetnames)
     headers = [c.value for c in wb["新增设施"][1]]
-    assert "顺序" in headers and "新增覆盖需求量" in headers
+    assert "建设次序" in headers and "新增覆盖需求量" in headers
     gpkg = res.to_gpkg(tmp_path / "选址.gpkg")
     import pyogrio
 

@@ -17,6 +17,7 @@ from shapely.geometry import LineString, MultiLineString, Point, Polygon, box
 import mzgeo
 from mzgeo import CRSError, InputError, ValidationError
 from mzgeo import boundary as bd
+from mzgeo.boundary import _naming
 
 CRS = 4549  # CGCS2000 / 3-degree Gauss-Kruger CM 120E
 X0, Y0 = 500_000.0, 3_420_000.0  # near Huzhou, so lon/lat conversions are realistic
@@ -163,7 +164,8 @@ def test_lines_writers(three, tmp_path):
     wb = load_workbook(xlsx)
     assert wb.sheetnames[:3] == ["界线", "三交点", "缝隙与重叠"]
     assert [c.value for c in wb["界线"][1]][:3] == ["界线名称", "甲方", "甲方代码"]
-    gpkg = res.to_file(tmp_path / "lines.gpkg")
+    gpkg = res.to_gpkg(tmp_path / "lines.gpkg")
+    assert gpkg == tmp_path / "lines.gpkg" and xlsx == tmp_path / "lines.xlsx"
     back = gpd.read_file(gpkg, layer="lines")
     assert sorted(back["line_name"]) == sorted(res.lines["line_name"])
     assert len(gpd.read_file(gpkg, layer="junctions")) == 1
@@ -433,7 +435,7 @@ def test_checklist_object(checklist):
 def test_excel_workbook(checklist, tmp_path):
     path = tmp_path / "吴南线.xlsx"
     written = checklist.to_excel(path, lines="吴南线")
-    assert written == [str(path)]
+    assert written == path
     wb = load_workbook(path)
     assert wb.sheetnames == ["界线概况", "界桩检查表", "穿越点", "问题清单", "_mzgeo"]
     assert wb["_mzgeo"].sheet_state == "hidden"
@@ -479,8 +481,9 @@ def test_excel_all_lines_and_per_line(checklist, tmp_path):
     checklist.to_excel(path)
     names = load_workbook(path).sheetnames
     assert "吴南线 界桩检查表" in names and "南德线 问题清单" in names
-    files = checklist.to_excel(tmp_path / "per_line", per_line_workbooks=True)
-    assert len(files) == 3 and all(f.endswith(".xlsx") for f in files)
+    assert checklist.to_excel(tmp_path / "per_line", per_line_workbooks=True) == tmp_path / "per_line"
+    files = checklist.to_excel_per_line(tmp_path / "per_line")
+    assert len(files) == 3 and all(f.suffix == ".xlsx" for f in files)
     res = mzgeo.read_inspection_results(files)  # several workbooks at once
     assert len(res.markers) == 4 and {p.code for p in res.problems} == {"missing_status"}
     with pytest.raises(InputError):
@@ -495,7 +498,7 @@ def test_checklist_from_plain_line_frame(test_line, tmp_path):
     assert row["line_code"] == "0012" and row["length_km"] == 7.0
     assert "已逾期 2 年未联检" in set(cl.findings["finding"])
     assert cl.junctions.empty and cl.gaps.empty and cl.crossings.empty
-    xlsx = cl.to_excel(tmp_path / "plain.xlsx")[0]
+    xlsx = cl.to_excel(tmp_path / "plain.xlsx")
     text = [c.value for c in load_workbook(xlsx)["界桩检查表"]["A"] if isinstance(c.value, str)]
     assert any(t.startswith("甲方（甲方）") for t in text) is False
     assert any("检查人员（签字）" in t for t in text)
@@ -647,18 +650,18 @@ def test_junction_names_use_the_disambiguated_abbreviations(demo_counties):
             row = res.junctions.set_index("unit_codes").loc[codes]
             units = row["unit_names"].split("、")
             stem = jname.removesuffix("三交点")
-            assert any(len(set(p)) == len(p) for p in _splits(stem, [bd.lines.base_name(n) for n in units])), jname
+            assert any(len(set(p)) == len(p) for p in _splits(stem, [_naming.base_name(n) for n in units])), jname
         note = res.junctions.set_index("junction_name").loc["吴中吴江吴兴三交点", "name_note"]
         assert "吴中" in note and "吴江" in note and "吴兴" in note
 
 
 def test_parent_code_rule():
-    assert bd.lines.parent_code("330502") == "3305"
-    assert bd.lines.parent_code("330500") == "33"
-    assert bd.lines.parent_code("330000") is None
-    assert bd.lines.parent_code("330502001") == "330502"
-    assert bd.lines.parent_code("330502001001") == "330502001"
-    assert bd.lines.parent_code("X1") is None
+    assert _naming.parent_code("330502") == "3305"
+    assert _naming.parent_code("330500") == "33"
+    assert _naming.parent_code("330000") is None
+    assert _naming.parent_code("330502001") == "330502"
+    assert _naming.parent_code("330502001001") == "330502001"
+    assert _naming.parent_code("X1") is None
 
 
 def test_same_units_meeting_twice_get_numbered_junctions():
@@ -669,3 +672,54 @@ def test_same_units_meeting_twice_get_numbered_junctions():
     j = mzgeo.boundary_lines(units).junctions
     assert sorted(j["junction_name"]) == ["吴南德三交点（1）", "吴南德三交点（2）"]
     assert j["name_note"].str.contains("多处").all()
+
+
+# --- the one result contract (issue 12) -------------------------------------------------------
+def _contract(result, tmp_path, stem):
+    from mzgeo.analysis import PROBLEM_COLUMNS
+
+    assert isinstance(result.params, dict) and result.params
+    assert list(result.problems.columns) == PROBLEM_COLUMNS
+    head = result.headline()
+    assert isinstance(head, str) and re.search(r"[\u4e00-\u9fff]", head)
+    page = result._repr_html_()
+    assert head.split("，")[0] in page and "<table" in page
+    xlsx = result.to_excel(tmp_path / f"{stem}.xlsx")
+    assert isinstance(xlsx, Path) and xlsx.exists() and load_workbook(xlsx).sheetnames
+    return head
+
+
+def test_boundary_lines_contract(three, tmp_path):
+    res = mzgeo.boundary_lines(three)
+    head = _contract(res, tmp_path, "lines")
+    assert head.startswith(f"界线 {len(res.lines)} 条")
+    assert res.summary["length_km"].tolist() == pytest.approx((res.lines["length_m"] / 1000).tolist())
+    gpkg = res.to_gpkg(tmp_path / "lines.gpkg")
+    assert isinstance(gpkg, Path) and len(gpd.read_file(gpkg, layer="lines")) == len(res.lines)
+    assert not hasattr(res, "to_file")
+    # gaps and overlaps between the two sides' polygons are the data problems of the lines
+    res2 = mzgeo.boundary_lines(perturbed(), tolerance_m=50)  # one gap of 30 × 200 m, one overlap
+    probs = res2.problems.set_index("problem")
+    assert sorted(probs.index) == ["data_gap", "data_overlap"]
+    assert probs.loc["data_gap", "name"] == "甲乙线" and "6000.0 平方米" in probs.loc["data_gap", "message"]
+
+
+def test_marker_check_contract(checklist, tmp_path):
+    mk = checklist.markers[["marker_id", "line_name", "marker_type", "geometry"]]
+    check = mzgeo.markers_on_lines(checklist.lines[["line_name", "geometry"]], mk, max_gap_km=1.0)
+    _contract(check, tmp_path, "markers")
+    flagged = check.markers["flagged"].astype(bool)
+    probs = check.problems
+    assert (probs["problem"] == "marker_finding").sum() == int(flagged.sum()) > 0
+    assert (probs["problem"] == "marker_gap").sum() == len(check.stretches)
+    gpkg = check.to_gpkg(tmp_path / "markers.gpkg")
+    back = gpd.read_file(gpkg, layer="markers")
+    assert sorted(back["marker_id"]) == sorted(check.markers["marker_id"])
+
+
+def test_checklist_contract(checklist, tmp_path):
+    _contract(checklist, tmp_path, "checklist")
+    assert len(checklist.problems) == len(checklist.findings)
+    assert checklist.problems["problem"].tolist() == checklist.findings["category"].astype(str).tolist()
+    assert isinstance(checklist.to_html(tmp_path / "c.html"), Path)
+    assert list(checklist.summary["line_name"]) == checklist.line_names

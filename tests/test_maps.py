@@ -501,7 +501,7 @@ def test_boundary_markers_coloured_by_finding() -> None:
     assert [f["properties"]["s"] for f in mf["features"]] == ["ok", "ok", "bad", "ok"]
     assert "需核查（1）" in html and "三交点：吴兴/南浔/德清" in html
     assert cf["features"][0]["properties"]["n"] == "穿越点：G50 高速"
-    assert co["fields"] == ["地物类型"]
+    assert co["fields"] == ["地物类别"]
     flagged = gpd.GeoDataFrame({"marker_id": ["1", "2"], "flagged": [True, False]},
                                geometry=[Point(120.1, 30.82), Point(120.1, 30.84)], crs=4326)
     m = maps.base_map(lines)
@@ -576,7 +576,7 @@ def test_boundary_accepts_result_objects_with_gaps_and_stretches() -> None:
     marker_fc = next(fc for fc, opt in layers if "bad" in opt["styles"])
     assert [f["properties"]["s"] for f in marker_fc["features"]] == ["ok", "bad"]
     line_fc, line_opt = next((fc, opt) for fc, opt in layers if "L0" in opt["styles"])
-    assert line_opt["fields"] == ["一侧", "另一侧", "长度（m）"]
+    assert line_opt["fields"] == ["甲方", "乙方", "长度（米）"]
 
 
 # --- inline notebook display (issue 11) ------------------------------------------------------------

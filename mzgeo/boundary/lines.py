@@ -1,888 +1,483 @@
-"""Private core of :mod:`mzgeo.boundary`: boundary lines, tri-junctions, gaps and overlaps.
+"""Boundary lines between adjacent units: naming, tri-junctions, gaps and overlaps, dissolving units.
 
-The public functions live in :mod:`mzgeo.boundary`; this module holds the geometry.
-
-How a shared boundary is found
-------------------------------
-Every unit's boundary is oriented (exterior counter-clockwise, holes clockwise, so the
-unit's inside is always on the left), noded where a neighbour's vertex lies within the
-tolerance (split at the vertex within 1 mm, else at its projection), and cut into
-segments no longer than half the tolerance (5 m at least). From the midpoint of each
-segment a short *ray* of length ``tolerance_m`` is cast outwards (to the right of the
-segment). The segment belongs to the line between its unit and the first other unit that
-ray touches (nearest by distance when it touches several); a ray that starts inside
-another unit (an overlap) touches it at once. Segments whose ray touches nothing lie on
-the outer boundary of the set, except a run of them lying between two runs of the same
-neighbour and entirely within the tolerance of it (the step across a sliver), which joins
-that line. Pieces shorter than ``min_length_m`` are dropped as noise.
-
-This gives exact results on clean topology (a shared edge's rays enter the neighbour at
-once, the edges towards a third unit enter that third unit at once, and edges on the
-outer boundary touch nothing), and tolerates slivers and overlaps up to ``tolerance_m``
-wide on real data digitised separately for each unit. Everything is vectorised (shapely
-2 arrays and STRtree queries); Python loops only run over the resulting lines.
+The geometry is in ``_geometry`` (how a shared boundary is found), the naming rule in ``_naming``.
 """
 
 from __future__ import annotations
 
 import logging
-import warnings
+import os
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
-from ..errors import CRSError, DataWarning, InputError
+from .. import settings
+from .._files import SOURCE_PATHS, source_paths
+from ..errors import InputError
+from . import _geometry, _naming
+from ._result import problem_rows, problems_frame, repr_html, write_gpkg
 
 logger = logging.getLogger("mzgeo")
 
-#: Administrative suffixes stripped before taking the short name, longest first.
-SUFFIXES: tuple[str, ...] = (
-    "特别行政区",
-    "街道办事处",
-    "自治县",
-    "自治旗",
-    "自治州",
-    "街道",
-    "新区",
-    "林区",
-    "特区",
-    "地区",
-    "市",
-    "区",
-    "县",
-    "镇",
-    "乡",
-    "旗",
-    "盟",
+__all__ = [
+    "CHAINAGE_RULE",
+    "NAMING_RULE",
+    "BoundaryLines",
+    "boundary_gaps",
+    "boundary_lines",
+    "dissolve_units",
+    "line_name",
+    "short_name",
+    "tri_junctions",
+]
+
+#: The naming rule, as printed in outputs.
+NAMING_RULE = (
+    "两侧简称（去掉市/区/县/镇/乡/街道等后缀取首字）按区划代码从小到大连接加“线”；重名时不同的一侧取两字，"
+    "同一上级区划内部的界线、本区域内的界线优先保留原名；三交点用与界线相同的简称，简称相同的取两字"
 )
 
-#: Smallest tolerance (m) used internally: ``tolerance_m=0`` means exact topology (1 mm).
-_MIN_TOL_M = 0.001
-#: Gaps and overlaps thinner than this on average (m) are floating-point noise, not findings.
-_MIN_SLIVER_WIDTH_M = 0.01
-#: Boundaries are cut into segments of at most half the tolerance, but never shorter than this (m).
-_MIN_SEGMENT_M = 5.0
-
-LINE_COLUMNS = [
-    "line_name",
-    "side_a_name",
-    "side_a_code",
-    "side_b_name",
-    "side_b_code",
-    "length_m",
-    "n_parts",
-    "junctions",
-    "name_rule",
-    "name_note",
-    "geometry",
-]
-JUNCTION_COLUMNS = [
-    "junction_name",
-    "n_units",
-    "unit_codes",
-    "unit_names",
-    "line_names",
-    "spread_m",
-    "name_note",
-    "geometry",
-]
-GAP_COLUMNS = [
-    "kind",
-    "line_name",
-    "side_a_name",
-    "side_a_code",
-    "side_b_name",
-    "side_b_code",
-    "sliver_area_m2",
-    "sliver_width_m",
-    "geometry",
-]
-
-NAME_RULE_AUTO = "简称规则"
-NAME_RULE_COLLISION = "重名加字"
-NAME_RULE_OVERRIDE = "指定名称"
+#: The chainage direction rule, as printed in outputs.
+CHAINAGE_RULE = "东西走向的界线自西向东、南北走向的界线自北向南"
 
 
-# --- validation ------------------------------------------------------------------------------
+
+# --- result objects ---------------------------------------------------------------------------------
 
 
-def check_metric(gdf: Any, what: str) -> None:
-    """Raise :class:`CRSError` unless ``gdf`` has a projected (metric) CRS."""
-    if not isinstance(gdf, gpd.GeoDataFrame):
-        msg = f"{what} 应为 GeoDataFrame，收到 {type(gdf).__name__}"
-        raise InputError(msg)
-    if gdf.crs is None:
-        msg = f"{what} 没有坐标系 (missing CRS)：请在读取时声明 crs=，再用 mzgeo.crs.to_metric() 转为投影坐标"
-        raise CRSError(msg)
-    if not gdf.crs.is_projected:
-        msg = (
-            f"{what} 的坐标系 {gdf.crs.to_string()} 不是投影坐标系，无法按米计算：请先用 "
-            "mzgeo.crs.to_metric() 转换（湖州为 EPSG:4549） (geographic CRS, metres needed)"
-        )
-        raise CRSError(msg)
+@dataclass
+class BoundaryLines:
+    """Boundary lines between adjacent units, with tri-junctions and gaps/overlaps.
 
-
-def check_same_crs(a: Any, b: Any, what_a: str, what_b: str) -> None:
-    """Raise :class:`CRSError` when two frames carry different CRSs."""
-    if a.crs != b.crs:
-        msg = (
-            f"{what_a}（{a.crs.to_string() if a.crs else '无坐标系'}）与 {what_b}"
-            f"（{b.crs.to_string() if b.crs else '无坐标系'}）坐标系不同：请先用 mzgeo.crs.to_metric() "
-            "转到同一投影坐标系 (CRS mismatch)"
-        )
-        raise CRSError(msg)
-
-
-def require_columns(df: pd.DataFrame, columns: list[str], what: str) -> None:
-    """Raise :class:`InputError` naming the missing columns and the ones available."""
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        have = "、".join(map(str, df.columns)) or "（无）"
-        msg = f"{what} 缺少列 {'、'.join(missing)}；现有列：{have}"
-        raise InputError(msg)
-
-
-def check_geom_types(gdf: gpd.GeoDataFrame, allowed: tuple[str, ...], what: str) -> np.ndarray:
-    """Boolean mask of usable rows; raise :class:`InputError` on a wrong geometry type.
-
-    Missing and empty geometries are reported with a :class:`DataWarning` and masked out.
+    Attributes
+    ----------
+    lines : geopandas.GeoDataFrame
+        One row per pair of adjacent units: ``line_name``, ``side_a_name``,
+        ``side_a_code``, ``side_b_name``, ``side_b_code`` (side A = smaller code),
+        ``length_m`` (m), ``n_parts`` (1 unless the shared boundary is discontinuous
+        beyond the tolerance, then a MultiLineString), ``junctions`` (names of the
+        tri-junctions at its ends, "、"-joined), ``name_rule`` (简称规则 / 重名加字 /
+        指定名称), ``name_note`` (why the name is longer than the plain rule, empty when it
+        is not), ``line_code`` (only when the override table gives codes), geometry
+        (LineString oriented by :data:`CHAINAGE_RULE`).
+    junctions : geopandas.GeoDataFrame
+        Tri-junctions (三交点, points where ≥ 3 units meet): ``junction_name``
+        (e.g. 吴南德三交点), ``n_units``, ``unit_codes``, ``unit_names``, ``line_names``,
+        ``spread_m`` (m, how far apart the line ends were: 0 on clean topology), ``name_note``
+        (which units take a longer abbreviation, as in the line names), geometry.
+    gaps : geopandas.GeoDataFrame
+        Gaps (缝隙) and overlaps (重叠) between the two sides' polygons, one row per piece:
+        ``kind``, ``line_name``, the sides, ``sliver_area_m2`` (m²), ``sliver_width_m`` (m, mean width
+        ≈ 2 × area / perimeter), geometry (Polygon).
+    params : dict
+        Parameters applied (tolerance, minimum length, rules).
     """
-    geoms = gdf.geometry.values
-    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    types = np.asarray(gdf.geometry.geom_type, dtype=object)
-    bad = ~missing & ~np.isin(types, list(allowed))
-    if bad.any():
-        found = "、".join(sorted({str(t) for t in types[bad]}))
-        msg = f"{what} 的几何类型应为 {'/'.join(allowed)}，发现 {found}（共 {int(bad.sum())} 个）"
+
+    lines: gpd.GeoDataFrame
+    junctions: gpd.GeoDataFrame
+    gaps: gpd.GeoDataFrame
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        """Return the number of lines."""
+        return len(self.lines)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Per line: name, sides, length (km), parts, tri-junctions, naming rule (no geometry)."""
+        cols = [c for c in ("line_name", "line_code", "side_a_name", "side_b_name", "n_parts", "junctions",
+                            "name_rule") if c in self.lines.columns]
+        out = pd.DataFrame(self.lines[cols]).reset_index(drop=True)
+        out.insert(min(len(out.columns), 4), "length_km", (self.lines["length_m"].to_numpy(dtype=float) / 1000.0)
+                   if "length_m" in self.lines.columns else np.nan)
+        return out
+
+    @property
+    def problems(self) -> pd.DataFrame:
+        """Data problems (columns of :data:`mzgeo.analysis.PROBLEM_COLUMNS`): gaps and overlaps between the sides' polygons."""
+        g = self.gaps
+        if g.empty:
+            return problems_frame([])
+        kind = g["kind"].astype(str)
+        msg = (kind + "：" + g["line_name"].astype(str) + " 两侧区划面之间，面积 "
+               + g["sliver_area_m2"].round(1).astype(str) + " 平方米，平均宽度 "
+               + g["sliver_width_m"].round(2).astype(str) + " 米")
+        key = np.where(kind == "重叠", "data_overlap", "data_gap")
+        rows = [problem_rows(k, "行政区 units", g.index[key == k], g.loc[key == k, "line_name"], msg[key == k])
+                for k in ("data_gap", "data_overlap") if (key == k).any()]
+        return problems_frame(rows)
+
+    def headline(self) -> str:
+        """Return one Chinese sentence: lines, total length, tri-junctions, gaps and overlaps."""
+        km = float(self.lines["length_m"].sum()) / 1000.0 if len(self.lines) else 0.0
+        n_gap = int((self.gaps["kind"] == "缝隙").sum()) if len(self.gaps) else 0
+        n_ovl = int((self.gaps["kind"] == "重叠").sum()) if len(self.gaps) else 0
+        return (f"界线 {len(self.lines)} 条，共 {km:.1f} 千米；三交点 {len(self.junctions)} 个；"
+                f"区划面缝隙 {n_gap} 处、重叠 {n_ovl} 处")
+
+    def _repr_html_(self) -> str:
+        return repr_html("行政区域界线", self.headline(), self.summary, self.problems)
+
+    def to_excel(self, path: str | os.PathLike) -> Path:
+        """Write 界线, 三交点, 缝隙与重叠 and the parameters to one workbook (atomic).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Destination ``.xlsx``.
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+        """
+        from ..report import write_excel
+
+        return Path(write_excel(
+            path,
+            {"界线": self.lines, "三交点": self.junctions, "缝隙与重叠": self.gaps},
+            params=self.params,
+            title="行政区域界线",
+            sources=source_paths(self),
+        ))
+
+    def to_gpkg(self, path: str | os.PathLike) -> Path:
+        """Write the three layers (``lines``, ``junctions``, ``gaps``) to one GeoPackage (atomic).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Destination ``.gpkg`` (other layers of an existing file are kept).
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+        """
+        return write_gpkg(path, {"lines": self.lines, "junctions": self.junctions, "gaps": self.gaps}, self)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _as_lines(lines: Any, what: str = "界线 lines") -> tuple[gpd.GeoDataFrame, BoundaryLines | None]:
+    """Return the lines frame (checked) and the BoundaryLines it came from, if any."""
+    source = lines if isinstance(lines, BoundaryLines) else None
+    frame = lines.lines if source is not None else lines
+    _geometry.check_metric(frame, what)
+    _geometry.require_columns(frame, ["line_name"], what)
+    _geometry.check_geom_types(frame, ("LineString", "MultiLineString"), what)
+    dup = frame["line_name"].astype(str).duplicated()
+    if dup.any():
+        msg = f"{what} 中界线名称重复：{'、'.join(frame.loc[dup, 'line_name'].astype(str).unique())}"
         raise InputError(msg)
-    if missing.any():
-        warnings.warn(
-            f"{what} 有 {int(missing.sum())} 个要素没有几何，已跳过 (missing geometry skipped)",
-            DataWarning,
-            stacklevel=3,
-        )
-    return ~missing
+    return frame, source
 
 
-# --- naming ----------------------------------------------------------------------------------
 
-
-def base_name(name: str) -> str:
-    """A unit name without its administrative suffix (longest suffix first).
-
-    >>> base_name("吴兴区"), base_name("景宁畲族自治县"), base_name("湖州市")
-    ('吴兴', '景宁畲族', '湖州')
-    """
-    text = str(name).strip()
-    for suffix in SUFFIXES:
-        if text.endswith(suffix) and len(text) > len(suffix):
-            return text[: -len(suffix)]
-    return text
+# --- naming -----------------------------------------------------------------------------------------
 
 
 def short_name(name: str, n_chars: int = 1) -> str:
-    """The first ``n_chars`` characters of :func:`base_name` (the whole base name if shorter)."""
-    return base_name(name)[: max(1, int(n_chars))]
+    """Short name of a unit for line names: suffix stripped (longest first), first character(s).
 
-
-def code_sort_key(codes: pd.Series) -> pd.Series:
-    """Sort key for unit codes: numeric when every code is made of digits, text otherwise."""
-    text = codes.astype(str).str.strip()
-    if len(text) and text.str.fullmatch(r"\d+").all():
-        return text.astype("int64")
-    return text
-
-
-def _parse_overrides(overrides: Any, codes: pd.Series, names: pd.Series) -> dict[frozenset, dict[str, Any]]:
-    """Override table → ``{frozenset({code_a, code_b}): {"line_name": ..., "line_code": ...}}``.
-
-    Sides may be given by code or by full name; each side is matched against codes first.
-    """
-    if overrides is None:
-        return {}
-    by_name = dict(zip(names.astype(str), codes.astype(str), strict=False))
-    code_set = set(codes.astype(str))
-
-    def side(value: Any) -> str:
-        text = str(value).strip()
-        if text in code_set:
-            return text
-        if text in by_name:
-            return by_name[text]
-        return text
-
-    out: dict[frozenset, dict[str, Any]] = {}
-    if isinstance(overrides, Mapping):
-        for key, value in overrides.items():
-            if not isinstance(key, (tuple, list, frozenset, set)) or len(key) != 2:
-                msg = f"界线名称指定表的键应为两个区划代码或名称，如 ('330503', '330521')，收到 {key!r}"
-                raise InputError(msg)
-            entry = dict(value) if isinstance(value, Mapping) else {"line_name": str(value)}
-            out[frozenset(side(k) for k in key)] = entry
-        return out
-    df = pd.DataFrame(overrides)
-    pairs = [("side_a_code", "side_b_code"), ("side_a", "side_b"), ("side_a_name", "side_b_name")]
-    cols = next((p for p in pairs if p[0] in df.columns and p[1] in df.columns), None)
-    if cols is None or "line_name" not in df.columns:
-        msg = (
-            "界线名称指定表应有 line_name 列和两侧列（side_a_code/side_b_code、side_a/side_b 或 "
-            f"side_a_name/side_b_name）；现有列：{'、'.join(map(str, df.columns))}"
-        )
-        raise InputError(msg)
-    extra = [c for c in ("line_code",) if c in df.columns]
-    for rec in df[[cols[0], cols[1], "line_name", *extra]].to_dict("records"):
-        key = frozenset((side(rec[cols[0]]), side(rec[cols[1]])))
-        entry = {"line_name": str(rec["line_name"])}
-        if extra and pd.notna(rec["line_code"]):
-            entry["line_code"] = str(rec["line_code"]).strip()
-        out[key] = entry
-    return out
-
-
-def parent_code(code: str) -> str | None:
-    """The code of the unit one level up, read from a GB/T 2260 code (``None`` when unknown).
-
-    6 digits: county ``330502`` → city ``3305``; city ``330500`` → province ``33``; a province
-    has none. 9 or 12 digits (township, village): the first 6 or 9 digits.
-
-    >>> parent_code("330502"), parent_code("330500"), parent_code("330502001"), parent_code("A1")
-    ('3305', '33', '330502', None)
-    """
-    text = str(code).strip()
-    if not text.isdigit():
-        return None
-    if len(text) == 6:
-        if text[2:] == "0000":
-            return None
-        return text[:2] if text[4:] == "00" else text[:4]
-    if len(text) == 9:
-        return text[:6]
-    if len(text) == 12:
-        return text[:6] if text[6:] == "000000" else text[:9]
-    return None
-
-
-def name_lines(
-    a_names: pd.Series,
-    b_names: pd.Series,
-    a_codes: pd.Series,
-    b_codes: pd.Series,
-    overrides: dict[frozenset, dict[str, Any]],
-    a_short: pd.Series | None = None,
-    b_short: pd.Series | None = None,
-    outer: np.ndarray | None = None,
-) -> tuple[pd.Series, pd.Series, pd.Series, pd.DataFrame]:
-    """Line names, the rule that made them, line codes, and how each side was abbreviated.
-
-    Rule: short name of side A + short name of side B + 线 (side A = smaller code); a
-    given 简称 (``a_short``/``b_short``, e.g. 锡 for 无锡市) replaces the first character.
-    When both sides share the short name, both take two characters (吴江吴兴线). When
-    two lines get the same name, the sides that differ between them use two characters,
-    then their whole base name, then a number (1)(2)... as a last resort. Names from the
-    override table are kept as given and never changed. In a collision the line with the
-    higher priority keeps its name: a line within one parent unit (both codes under the same
-    city, e.g. 吴兴区–南浔区 under 3305) before a line across parents (吴江区–南浔区), a line of
-    the area before a line with an ``outer`` unit (``outer`` True). So the lines inside a
-    city keep their names whether or not the neighbours are passed in the same call.
+    Parameters
+    ----------
+    name : str
+        Full unit name (吴兴区, 德清县, 湖州市, 景宁畲族自治县, 龙泉街道...).
+    n_chars : int
+        Characters to keep (2 is the collision fallback).
 
     Returns
     -------
-    tuple
-        ``(names, rules, line_codes, info)``; ``info`` has ``level_a``/``level_b`` (characters
-        used: 1, 2, or 3 = whole base name) and ``name_note`` (why a name is not the plain rule,
-        empty when it is), all indexed like ``a_names``.
+    str
+
+    Examples
+    --------
+    >>> short_name("吴兴区"), short_name("湖州市"), short_name("景宁畲族自治县", 2)
+    ('吴', '湖', '景宁')
     """
-    n = len(a_names)
-    index = a_names.index
-    a_list = a_codes.astype(str).tolist()
-    b_list = b_codes.astype(str).tolist()
-    keys = [frozenset((a, b)) for a, b in zip(a_list, b_list, strict=True)]
-    fixed = np.array([k in overrides for k in keys], dtype=bool)
-    level_a = np.ones(n, dtype=int)
-    level_b = np.ones(n, dtype=int)
-    rule = np.array([NAME_RULE_OVERRIDE if f else NAME_RULE_AUTO for f in fixed], dtype=object)
-    notes: list[list[str]] = [[] for _ in range(n)]
-
-    given_a = _given(a_short, n)
-    given_b = _given(b_short, n)
-
-    def short(name: str, level: int, given: str | None) -> str:
-        if level == 1 and given:
-            return given
-        return short_name(name, level) if level < 3 else base_name(name)
-
-    def build() -> list[str]:
-        out = []
-        for i in range(n):
-            if fixed[i]:
-                out.append(overrides[keys[i]]["line_name"])
-            else:
-                out.append(short(a_names.iloc[i], level_a[i], given_a[i])
-                           + short(b_names.iloc[i], level_b[i], given_b[i]) + "线")
-        return out
-
-    is_outer = np.zeros(n, dtype=bool) if outer is None else np.asarray(outer, dtype=bool)
-    parent_a = [parent_code(c) for c in a_list]
-    parent_b = [parent_code(c) for c in b_list]
-    same_parent = np.array([pa is not None and pa == pb for pa, pb in zip(parent_a, parent_b, strict=True)], dtype=bool)
-    # priority: 0 = inside one parent unit of the area; 1 = across parents in the area; 2, 3 = with an outer unit
-    priority = 2 * is_outer.astype(int) + (~same_parent).astype(int)
-    for i in range(n):  # both sides with the same short name (吴江区–吴兴区): two characters each
-        s1 = short(a_names.iloc[i], 1, given_a[i])
-        if not fixed[i] and s1 == short(b_names.iloc[i], 1, given_b[i]):
-            level_a[i] = level_b[i] = 2
-            rule[i] = NAME_RULE_COLLISION
-            notes[i].append(f"两侧简称同为“{s1}”，各取两字")
-    names = build()
-    for _ in range(6):
-        groups = pd.Series(range(n)).groupby(pd.Series(names)).agg(list)
-        changed = False
-        for clash, members in groups.items():
-            if len(members) < 2:
-                continue
-            free = [m for m in members if not fixed[m]]
-            if free and not any(fixed[m] for m in members):
-                best = min(priority[m] for m in free)
-                lower = [m for m in free if priority[m] > best]
-                free = lower or free
-            if not free:
-                logger.warning("指定的界线名称重复：%s", names[members[0]])
-                continue
-            codes_a = {a_list[m] for m in members}
-            codes_b = {b_list[m] for m in members}
-            for m in free:
-                others = [x for x in members if x != m]
-                who = "、".join(f"{a_names.iloc[x]}—{b_names.iloc[x]}" for x in others)
-                kept = [x for x in others if x not in free]
-                why = ""
-                if kept and any(fixed[x] for x in kept):
-                    why = "（指定名称优先）"
-                elif kept and priority[m] >= 2 > min(priority[x] for x in kept):
-                    why = "（本区域内的界线优先保留原名）"
-                elif kept:
-                    why = "（同一上级区划内部的界线优先保留原名）"
-                notes[m].append(f"简称规则名称“{clash}”与 {who} 界线重名{why}，改用较长简称")
-                if len(codes_a) > 1 and level_a[m] < 3:
-                    level_a[m] += 1
-                    changed = True
-                if len(codes_b) > 1 and level_b[m] < 3:
-                    level_b[m] += 1
-                    changed = True
-                rule[m] = NAME_RULE_COLLISION
-        if not changed:
-            break
-        names = build()
-    # last resort: number the remaining duplicates
-    counts = pd.Series(names).groupby(pd.Series(names)).cumcount().to_numpy() + 1
-    dup = pd.Series(names).duplicated(keep=False).to_numpy()
-    for i in np.flatnonzero(dup & ~fixed):
-        notes[i].append("加长简称后仍重名，按顺序编号")
-    names = [f"{nm}（{c}）" if d and not fixed[i] else nm for i, (nm, c, d) in enumerate(zip(names, counts, dup, strict=True))]
-    line_codes = [overrides.get(k, {}).get("line_code") for k in keys]
-    info = pd.DataFrame(
-        {"level_a": level_a, "level_b": level_b, "name_note": ["；".join(dict.fromkeys(x)) for x in notes]},
-        index=index,
-    )
-    return (
-        pd.Series(names, index=index, dtype=object),
-        pd.Series(rule, index=index, dtype=object),
-        pd.Series(line_codes, index=index, dtype=object),
-        info,
-    )
+    return _naming.short_name(name, n_chars)
 
 
-def _given(short: pd.Series | None, n: int) -> list[str | None]:
-    """Given short names as a list (None where missing or blank)."""
-    if short is None:
-        return [None] * n
-    out = []
-    for v in short.tolist():
-        text = str(v).strip() if v is not None and not (isinstance(v, float) and np.isnan(v)) and v is not pd.NA else ""
-        out.append(text or None)
-    return out
+def line_name(name_a: str, name_b: str, code_a: Any = None, code_b: Any = None) -> str:
+    """Return the conventional name of the line between two units (no collision handling).
 
+    Side A is the unit with the smaller code when both codes are given, else ``name_a``.
 
-# --- geometry helpers --------------------------------------------------------------------------
-
-
-def flatten(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Single-part geometries of ``geoms`` (collections and multi-parts unpacked) and their source index."""
-    parts, idx = shapely.get_parts(geoms, return_index=True)
-    parts2, idx2 = shapely.get_parts(parts, return_index=True)
-    return parts2, idx[idx2]
-
-
-def polygonal(geoms: np.ndarray) -> np.ndarray:
-    """Repair invalid polygons (make_valid), keeping their polygonal parts, with a warning."""
-    invalid = ~shapely.is_valid(geoms)
-    if not invalid.any():
-        return geoms
-    warnings.warn(
-        f"{int(invalid.sum())} 个行政区多边形无效（自相交等），已自动修复 (invalid polygons repaired)",
-        DataWarning,
-        stacklevel=4,
-    )
-    out = geoms.copy()
-    for k in np.flatnonzero(invalid):  # only the few invalid ones
-        parts, _ = flatten(np.array([shapely.make_valid(geoms[k])], dtype=object))
-        polys = parts[shapely.get_type_id(parts) == 3]
-        out[k] = shapely.union_all(polys) if len(polys) else shapely.Polygon()
-    return out
-
-
-#: Label of an edge between two outer units while the runs are filled (then unlabelled).
-_OUTER_PAIR = -2
-#: Longest unlabelled run (in tolerances) that can join a line as the step across a sliver.
-_MAX_STEP_TOLS = 20.0
-#: Distance (m) within which a neighbour's vertex lying on a segment is inserted into it.
-_NODE_EPS_M = 0.001
-
-
-def _segments(
-    geoms: np.ndarray, max_len: float, node_dist: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Boundary segments of oriented polygons: start (n,2), end (n,2), owner unit and ring index.
-
-    Rings are noded first: a vertex of another unit within ``node_dist`` (m) of a segment
-    splits it at the vertex (within 1 mm) or at its projection, so lines change from one
-    neighbour to the next where the neighbours' own boundaries do (a tri-junction that is a
-    vertex of only one unit still ends the lines exactly). Then the segments are densified
-    to at most ``max_len`` (m). Segments stay in ring order.
+    Examples
+    --------
+    >>> line_name("南浔区", "吴兴区", "330503", "330502")
+    '吴南线'
+    >>> line_name("湖州市", "嘉兴市", 330500, 330400)
+    '嘉湖线'
     """
-    oriented = shapely.orient_polygons(geoms, exterior_cw=False)
-    rings, owner = shapely.get_parts(shapely.boundary(oriented), return_index=True)
-    coords, ring_idx = shapely.get_coordinates(rings, return_index=True)
-    same = ring_idx[:-1] == ring_idx[1:]
-    p0 = coords[:-1][same]
-    p1 = coords[1:][same]
-    seg_ring = ring_idx[:-1][same]
-    keep = np.hypot(*(p1 - p0).T) > 0
-    p0, p1, seg_ring = p0[keep], p1[keep], seg_ring[keep]
-    n_seg = len(p0)
-    if n_seg == 0:
-        empty = np.empty((0, 2))
-        return empty, empty, np.array([], dtype=np.int64), np.array([], dtype=np.int64)
-
-    # noding: vertices of other units lying on a segment
-    seg_geoms = shapely.linestrings(np.stack([p0, p1], axis=1))
-    vert_owner = owner[ring_idx]
-    v_pts = shapely.points(coords)
-    v_idx, s_idx = shapely.STRtree(seg_geoms).query(v_pts, predicate="dwithin", distance=max(node_dist, _NODE_EPS_M))
-    other = vert_owner[v_idx] != owner[seg_ring[s_idx]]
-    v_idx, s_idx = v_idx[other], s_idx[other]
-    d = p1[s_idx] - p0[s_idx]
-    t = np.einsum("ij,ij->i", coords[v_idx] - p0[s_idx], d) / np.einsum("ij,ij->i", d, d)
-    inside = (t > 1e-12) & (t < 1.0 - 1e-12)
-    v_idx, s_idx, t = v_idx[inside], s_idx[inside], t[inside]
-    seg_of = np.concatenate([np.arange(n_seg), s_idx, np.arange(n_seg)])
-    t_all = np.concatenate([np.zeros(n_seg), t, np.ones(n_seg)])
-    proj = p0[s_idx] + d[inside] * t[:, None]
-    near = np.hypot(*(coords[v_idx] - proj).T) <= _NODE_EPS_M
-    ins = np.where(near[:, None], coords[v_idx], proj)
-    pts = np.concatenate([p0, ins, p1])
-    order = np.lexsort((t_all, seg_of))
-    seg_of, t_all, pts = seg_of[order], t_all[order], pts[order]
-    nxt_same = seg_of[:-1] == seg_of[1:]
-    a = pts[:-1][nxt_same]
-    b = pts[1:][nxt_same]
-    sub_seg = seg_of[:-1][nxt_same]
-    keep = np.hypot(*(b - a).T) > 0
-    a, b, sub_seg = a[keep], b[keep], sub_seg[keep]
-
-    # densify to at most max_len
-    length = np.hypot(*(b - a).T)
-    k = np.maximum(1, np.ceil(length / max_len - 1e-9)).astype(np.int64)
-    rep = np.repeat(np.arange(len(a)), k)
-    j = np.arange(len(rep)) - np.repeat(np.cumsum(k) - k, k)
-    f0 = (j / k[rep])[:, None]
-    f1 = ((j + 1) / k[rep])[:, None]
-    q0 = a[rep] + (b[rep] - a[rep]) * f0
-    q1 = np.where(f1 == 1.0, b[rep], a[rep] + (b[rep] - a[rep]) * f1)
-    ring = seg_ring[sub_seg[rep]]
-    return q0, q1, owner[ring], ring
+    if code_a is not None and code_b is not None:
+        keys = _naming.code_sort_key(pd.Series([str(code_a), str(code_b)]))
+        if keys.iloc[1] < keys.iloc[0]:
+            name_a, name_b = name_b, name_a
+    return _naming.short_name(name_a) + _naming.short_name(name_b) + "线"
 
 
-def _fill_runs(
-    label: np.ndarray, ring: np.ndarray, mid: np.ndarray, length: np.ndarray, geoms: np.ndarray, tol: float
-) -> np.ndarray:
-    """Label the unlabelled runs of a ring lying between two runs with the same neighbour.
-
-    A step in a sliver's edge (a stretch of boundary running across the sliver) casts its
-    ray along the sliver and touches nothing; when such a run is at most
-    ``_MAX_STEP_TOLS × tol`` long and every point of it is within ``tol`` of the neighbour
-    on both sides of it, it belongs to that line. Edges between two outer units
-    (``_OUTER_PAIR``) are never filled and end up unlabelled.
-    """
-    if len(label) == 0:
-        return label
-    start = np.r_[True, (ring[1:] != ring[:-1]) | (label[1:] != label[:-1])]
-    run_id = np.cumsum(start) - 1
-    run_label = label[start]
-    run_ring = ring[start]
-    n_runs = len(run_label)
-    runs = np.arange(n_runs)
-    ring_first = np.r_[True, run_ring[1:] != run_ring[:-1]]
-    ring_last = np.r_[run_ring[1:] != run_ring[:-1], True]
-    first_of = np.maximum.accumulate(np.where(ring_first, runs, 0))
-    last_of = np.minimum.accumulate(np.where(ring_last, runs, n_runs)[::-1])[::-1]
-    prev = np.where(ring_first, last_of, runs - 1)
-    nxt = np.where(ring_last, first_of, runs + 1)
-    run_len = np.bincount(run_id, weights=length, minlength=n_runs)
-    cand = (run_label == -1) & (prev != runs) & (run_label[prev] >= 0) & (run_label[prev] == run_label[nxt])
-    cand &= run_len <= _MAX_STEP_TOLS * tol
-    if not cand.any():
-        return np.where(label == _OUTER_PAIR, -1, label)
-    seg_mask = cand[run_id]
-    target = run_label[prev[run_id[seg_mask]]]
-    dist = shapely.distance(shapely.points(mid[seg_mask]), geoms[target])
-    worst = pd.Series(dist).groupby(run_id[seg_mask]).max()
-    ok_runs = worst.index[worst.to_numpy() <= tol].to_numpy()
-    out = np.where(label == _OUTER_PAIR, -1, label)
-    fill = np.isin(run_id, ok_runs)
-    out[fill] = run_label[prev[run_id[fill]]]
-    return out
+# --- lines ------------------------------------------------------------------------------------------
 
 
-def _label_segments(
-    geoms: np.ndarray, p0: np.ndarray, p1: np.ndarray, owner: np.ndarray, tol: float, is_outer: np.ndarray
-) -> np.ndarray:
-    """For each boundary segment, the index of the unit across it within ``tol`` (or -1)."""
-    mid = (p0 + p1) / 2.0
-    d = p1 - p0
-    length = np.hypot(d[:, 0], d[:, 1])
-    normal = np.column_stack([d[:, 1], -d[:, 0]]) / length[:, None]  # right side = outside
-    ends = mid + normal * tol
-    rays = shapely.linestrings(np.stack([mid, ends], axis=1))
-    tree = shapely.STRtree(rays)
-    unit_idx, ray_idx = tree.query(geoms, predicate="intersects")
-    keep = unit_idx != owner[ray_idx]
-    unit_idx, ray_idx = unit_idx[keep], ray_idx[keep]
-    label = np.full(len(rays), -1, dtype=np.int64)
-    if len(ray_idx) == 0:
-        return label
-    counts = np.bincount(ray_idx, minlength=len(rays))
-    single = counts[ray_idx] == 1
-    label[ray_idx[single]] = unit_idx[single]
-    multi = ~single
-    if multi.any():
-        r, u = ray_idx[multi], unit_idx[multi]
-        dist = shapely.distance(shapely.points(mid[r]), geoms[u])
-        order = np.lexsort((u, dist, r))  # by ray, then distance, then unit index
-        r_sorted = r[order]
-        first = np.r_[True, r_sorted[1:] != r_sorted[:-1]]
-        label[r_sorted[first]] = u[order][first]
-    # lines between two outer units are not wanted (decided after the nearest is chosen,
-    # so an outer unit's edge towards another outer unit never jumps to an inner one)
-    both_outer = (label >= 0) & is_outer[owner] & is_outer[np.clip(label, 0, None)]
-    label[both_outer] = _OUTER_PAIR
-    return label
-
-
-def _axis_key(coords: np.ndarray) -> tuple[int, float]:
-    """(axis, sign) of the orientation rule for a line with these coordinates.
-
-    West → east (key = x) when the east–west extent is at least the north–south extent,
-    otherwise north → south (key = −y).
-    """
-    dx = np.ptp(coords[:, 0]) if len(coords) else 0.0
-    dy = np.ptp(coords[:, 1]) if len(coords) else 0.0
-    return (0, 1.0) if dx >= dy else (1, -1.0)
-
-
-def orient_line(geom: Any) -> Any:
-    """Orient a (multi)line by the stated rule: start at its west end, or its north end.
-
-    Parts are each oriented and then sorted by where they start along the main axis. A
-    closed ring starts at its westernmost (northernmost) vertex and runs clockwise.
-    """
-    if geom is None or shapely.is_empty(geom):
-        return geom
-    parts = list(shapely.get_parts(geom))
-    coords_all = shapely.get_coordinates(geom)
-    axis, sign = _axis_key(coords_all)
-    out = []
-    for part in parts:
-        c = shapely.get_coordinates(part)
-        key = sign * c[:, axis]
-        if part.is_closed and len(c) > 3:
-            ring = c[:-1]
-            start = int(np.argmin(sign * ring[:, axis]))
-            ring = np.roll(ring, -start, axis=0)
-            c = np.vstack([ring, ring[:1]])
-            if shapely.is_ccw(shapely.linearrings(c)):
-                c = c[::-1]
-        elif key[0] > key[-1]:
-            c = c[::-1]
-        out.append(c)
-    out.sort(key=lambda c: sign * c[0, axis])
-    if len(out) == 1:
-        return shapely.linestrings(out[0])
-    return shapely.multilinestrings([shapely.linestrings(c) for c in out])
-
-
-def _clean_vertices(geoms: np.ndarray) -> np.ndarray:
-    """Drop the collinear vertices added by densification (1 µm tolerance)."""
-    return shapely.simplify(geoms, 1e-6, preserve_topology=True)
-
-
-# --- the core ----------------------------------------------------------------------------------
-
-
-def extract(
-    geoms: np.ndarray,
-    codes: pd.Series,
-    is_outer: np.ndarray,
-    tol: float,
-    min_length_m: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Shared boundaries between units.
-
-    Returns
-    -------
-    tuple
-        ``(side_a, side_b, geometry)``: unit indices (side A = smaller code) and the line
-        geometry (side A's boundary; side B's when side A's has nothing), oriented.
-    """
-    tol = max(float(tol), _MIN_TOL_M)
-    max_len = max(tol / 2.0, _MIN_SEGMENT_M)
-    p0, p1, owner, ring = _segments(geoms, max_len, tol)
-    label = _label_segments(geoms, p0, p1, owner, tol, is_outer)
-    label = _fill_runs(label, ring, (p0 + p1) / 2.0, np.hypot(*(p1 - p0).T), geoms, tol)
-    has = label >= 0
-    p0, p1, owner, label = p0[has], p1[has], owner[has], label[has]
-    empty = np.array([], dtype=np.int64)
-    if len(owner) == 0:
-        return empty, empty, np.array([], dtype=object)
-    rank = code_sort_key(pd.Series(codes.to_numpy())).rank(method="first").to_numpy()
-    lo = np.where(rank[owner] <= rank[label], owner, label)
-    hi = np.where(rank[owner] <= rank[label], label, owner)
-    from_a = owner == lo
-    segs = shapely.linestrings(np.stack([p0, p1], axis=1))
-    n = len(geoms)
-    pair_key = lo * n + hi
-    # per pair and per side: merge the segments
-    side_key = pair_key * 2 + (~from_a).astype(np.int64)
-    uniq, inv = np.unique(side_key, return_inverse=True)
-    order = np.argsort(inv, kind="stable")
-    merged = shapely.line_merge(shapely.multilinestrings(segs[order], indices=inv[order]))
-    parts, part_idx = shapely.get_parts(merged, return_index=True)
-    part_len = shapely.length(parts)
-    long_enough = part_len >= min_length_m
-    if not long_enough.all():
-        logger.debug("boundary_lines: %d pieces shorter than %.1f m dropped", int((~long_enough).sum()), min_length_m)
-    parts, part_idx = parts[long_enough], part_idx[long_enough]
-    if len(parts) == 0:
-        return empty, empty, np.array([], dtype=object)
-    kept, kept_inv = np.unique(part_idx, return_inverse=True)
-    side_geoms = shapely.multilinestrings(parts, indices=kept_inv)
-    side_geoms = shapely.line_merge(side_geoms)
-    side_keys = uniq[kept]
-    frame = pd.DataFrame({"pair": side_keys // 2, "side": side_keys % 2, "geom": side_geoms})
-    frame = frame.sort_values(["pair", "side"]).drop_duplicates("pair", keep="first")
-    pair = frame["pair"].to_numpy()
-    out_geoms = _clean_vertices(frame["geom"].to_numpy())
-    out_geoms = np.array([orient_line(g) for g in out_geoms], dtype=object)
-    return pair // n, pair % n, out_geoms
-
-
-def _unit_abbrev(name: str, level: int, given: str | None) -> str:
-    if level == 1 and given:
-        return given
-    return short_name(name, level) if level < 3 else base_name(name)
-
-
-def junction_label(
-    units: list[str], levels: Mapping[str, int], full_names: Mapping[str, str], given: Mapping[str, str | None]
-) -> tuple[str, str]:
-    """Name of a junction of ``units`` (codes, in order) and a note on longer abbreviations.
-
-    Each unit is abbreviated as in the longest form it has in the junction's line names
-    (``levels``: 1, 2 or 3 = whole base name); units still sharing an abbreviation take
-    one character more until they differ (吴中吴江吴兴三交点, not 吴吴吴三交点).
-    """
-    lev = {u: int(levels.get(u, 1)) for u in units}
-    for _ in range(3):
-        ab = {u: _unit_abbrev(full_names.get(u, u), lev[u], given.get(u)) for u in units}
-        seen = pd.Series(ab).duplicated(keep=False)
-        clash = [u for u in units if seen[u] and lev[u] < 3]
-        if not clash:
-            break
-        for u in clash:
-            lev[u] += 1
-    ab = {u: _unit_abbrev(full_names.get(u, u), lev[u], given.get(u)) for u in units}
-    label = "".join(ab[u] for u in units) + ("三交点" if len(units) == 3 else "多交点")
-    longer = [u for u in units if lev[u] > 1]
-    note = ""
-    if longer:
-        note = ("、".join(f"{full_names.get(u, u)}简称“{ab[u]}”" for u in longer)
-                + "（与相关界线名称中的简称一致，简称相同的取两字）")
-    return label, note
-
-
-def junctions(
-    lines: gpd.GeoDataFrame,
-    tol: float,
-    given: Mapping[str, str | None],
-    full_names: Mapping[str, str],
-    levels: pd.DataFrame | None = None,
-) -> tuple[gpd.GeoDataFrame, pd.Series]:
-    """Tri-junctions (三交点): clusters of line ends within ``tol`` shared by ≥ 3 units.
-
-    ``given`` maps unit codes to a given 简称 (or None); ``levels`` (``level_a``/``level_b``
-    per line, as from :func:`name_lines`) tells how long each side's abbreviation is in the
-    line names, so that a junction abbreviates its units as its lines do. Returns the
-    junction frame and, per line (index of ``lines``), the names of the junctions at its
-    ends joined by "、".
-    """
-    empty = gpd.GeoDataFrame(
-        {c: pd.Series(dtype=object) for c in JUNCTION_COLUMNS if c != "geometry"},
-        geometry=gpd.GeoSeries([], crs=lines.crs),
-        crs=lines.crs,
-    )
-    empty["n_units"] = empty["n_units"].astype("int64")
-    empty["spread_m"] = empty["spread_m"].astype("float64")
-    per_line = pd.Series("", index=lines.index, dtype=object)
-    if len(lines) == 0:
-        return empty, per_line
-    parts, line_pos = shapely.get_parts(lines.geometry.values, return_index=True)
-    open_ = ~shapely.is_closed(parts)
-    parts, line_pos = parts[open_], line_pos[open_]
-    starts = shapely.get_point(parts, 0)
-    ends = shapely.get_point(parts, -1)
-    pts = np.concatenate([starts, ends])
-    pos = np.concatenate([line_pos, line_pos])
-    if len(pts) == 0:
-        return empty, per_line
-    tree = shapely.STRtree(pts)
-    i, j = tree.query(pts, predicate="dwithin", distance=max(tol, _MIN_TOL_M))
-    graph = coo_matrix((np.ones(len(i)), (i, j)), shape=(len(pts), len(pts)))
-    n_comp, comp = connected_components(graph, directed=False)
-    a_codes = lines["side_a_code"].to_numpy()
-    b_codes = lines["side_b_code"].to_numpy()
-    line_names = lines["line_name"].to_numpy()
-    lev_a = np.ones(len(lines), dtype=int) if levels is None else levels["level_a"].to_numpy()
-    lev_b = np.ones(len(lines), dtype=int) if levels is None else levels["level_b"].to_numpy()
-    xy = shapely.get_coordinates(pts)
-    rows = []
-    comp_of_line: dict[int, list[int]] = {}
-    for c in range(n_comp):
-        members = np.flatnonzero(comp == c)
-        lpos = np.unique(pos[members])
-        units = sorted(set(a_codes[lpos]) | set(b_codes[lpos]), key=lambda s: (len(s), s))
-        if len(units) < 3:
-            continue
-        centre = xy[members].mean(axis=0)
-        spread = float(np.max(np.hypot(*(xy[members] - centre).T)))
-        unit_level: dict[str, int] = {}
-        for lp in lpos:
-            unit_level[a_codes[lp]] = max(unit_level.get(a_codes[lp], 1), int(lev_a[lp]))
-            unit_level[b_codes[lp]] = max(unit_level.get(b_codes[lp], 1), int(lev_b[lp]))
-        label, note = junction_label(units, unit_level, full_names, given)
-        rows.append(
-            {
-                "junction_name": label,
-                "n_units": len(units),
-                "unit_codes": "、".join(units),
-                "unit_names": "、".join(full_names.get(u, u) for u in units),
-                "line_names": "、".join(sorted(set(line_names[lpos]))),
-                "spread_m": round(spread, 3),
-                "name_note": note,
-                "geometry": shapely.points(centre),
-            }
-        )
-        for lp in lpos:
-            comp_of_line.setdefault(int(lp), []).append(len(rows) - 1)
-    if not rows:
-        return empty, per_line
-    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=lines.crs)[JUNCTION_COLUMNS]
-    dup = out["junction_name"].duplicated(keep=False)
-    if dup.any():  # the same units meeting at two places
-        nth = out.groupby("junction_name").cumcount() + 1
-        out.loc[dup, "junction_name"] = out.loc[dup, "junction_name"] + "（" + nth[dup].astype(str) + "）"
-        out.loc[dup, "name_note"] = (out.loc[dup, "name_note"] + "；同一组单元交汇于多处，按顺序编号").str.lstrip("；")
-    labels = out["junction_name"].to_numpy()
-    for lp, js in comp_of_line.items():
-        per_line.iloc[lp] = "、".join(dict.fromkeys(labels[js]))
-    return out, per_line
-
-
-def gaps_and_overlaps(
-    geoms: np.ndarray,
-    lines: gpd.GeoDataFrame,
-    side_a: np.ndarray,
-    side_b: np.ndarray,
-    tol: float,
-    min_area_m2: float,
+def _prepare_units(
+    units: gpd.GeoDataFrame, name_col: str, code_col: str, short_col: str | None, what: str
 ) -> gpd.GeoDataFrame:
-    """Gaps (缝隙) and overlaps (重叠) between the two sides of each line, one row per piece.
+    _geometry.check_metric(units, what)
+    _geometry.require_columns(units, [name_col, code_col], what)
+    ok = _geometry.check_geom_types(units, ("Polygon", "MultiPolygon"), what)
+    out = gpd.GeoDataFrame(
+        {
+            "code": units.loc[ok, code_col].astype(str).str.strip().to_numpy(),
+            "name": units.loc[ok, name_col].astype(str).str.strip().to_numpy(),
+            "short": (units.loc[ok, short_col].astype(object).to_numpy() if short_col and short_col in units.columns
+                      else None),
+        },
+        geometry=units.geometry[ok].to_numpy(),
+        crs=units.crs,
+    )
+    return out
 
-    An overlap is the area inside both units. A gap is the part of a hole in the union of
-    all units that lies within ``tol`` of both units (slivers open to the outside of the
-    whole set cannot be told from the outside and are not reported).
+
+def boundary_lines(
+    units: gpd.GeoDataFrame,
+    name_col: str = "name",
+    code_col: str = "code",
+    level: str | None = None,
+    tolerance_m: float | None = None,
+    *,
+    overrides: Mapping | pd.DataFrame | None = None,
+    outer: gpd.GeoDataFrame | None = None,
+    level_col: str = "level",
+    short_col: str | None = "short_name",
+    min_length_m: float | None = None,
+    min_area_m2: float = 1.0,
+) -> BoundaryLines:
+    """Boundary lines between adjacent units, named, with tri-junctions and gaps/overlaps.
+
+    A boundary segment of one unit belongs to the line with the first other unit found
+    within ``tolerance_m`` across it (a ray cast outwards from the segment; a segment
+    lying inside another unit, i.e. an overlap, belongs to that unit). Clean topology
+    (shared vertices) gives exact lines; separately digitised neighbours that leave
+    slivers or overlap by up to ``tolerance_m`` still give one line per pair. The line
+    follows side A's polygon boundary (side B's when side A has none). Works at any level:
+    townships in a county, counties in a city, cities against their neighbours.
+
+    Parameters
+    ----------
+    units : geopandas.GeoDataFrame
+        Polygons of one level (``units`` layer) in a metric CRS.
+    name_col, code_col : str
+        Columns with the full name and the administrative code (codes are returned as text).
+    level : str, optional
+        Keep only units of this level (市, 区县, 乡镇街道, or an alias such as 县) from
+        ``level_col``.
+    tolerance_m : float, optional
+        Distance (m) across which two boundaries still count as shared; default
+        :data:`mzgeo.settings.boundary_tolerance_m` (50 m). ``0`` = exact topology only.
+    overrides : dict or DataFrame, optional
+        Names to use instead of the rule: ``{("330503", "330521"): "南德线"}`` (sides by code
+        or full name, either order; the value may be a dict with ``line_name`` and
+        ``line_code``), or a table with ``line_name`` and ``side_a_code``/``side_b_code``
+        (or ``side_a``/``side_b``, codes or names) and optionally ``line_code`` (GB/T 17796
+        4-digit line code, added as a ``line_code`` column).
+    outer : geopandas.GeoDataFrame, optional
+        Neighbouring units outside the area (same columns and CRS), e.g. the counties of
+        the neighbouring city: lines between ``units`` and ``outer`` are returned, lines
+        between two ``outer`` units are not.
+    level_col : str
+        Column holding the level, used with ``level``.
+    short_col : str, optional
+        Column with a given 简称 (e.g. 锡 for 无锡市) used instead of the first character
+        when present and not empty.
+    min_length_m : float, optional
+        Pieces of line shorter than this (m) are dropped as noise; default the tolerance.
+    min_area_m2 : float
+        Gaps and overlaps smaller than this (m²) are not reported.
+
+    Returns
+    -------
+    BoundaryLines
+        ``.lines``, ``.junctions``, ``.gaps`` and ``.params`` (see :class:`BoundaryLines`).
+
+    Raises
+    ------
+    CRSError
+        Missing or geographic CRS, or ``outer`` in another CRS.
+    InputError
+        Missing columns, non-polygon geometries, duplicate codes, bad parameters.
+
+    Notes
+    -----
+    A gap is the part of a hole in the union of all units within the tolerance of both
+    sides; a sliver open to the outside of the whole set is not reported, nor are pieces
+    thinner than 1 cm on average (floating-point noise). When a line of the area and a
+    line with an ``outer`` unit get the same name, the outer one takes the longer name. Near a
+    tri-junction a sliver may lie within the tolerance of three units and appear under
+    two lines. At a sharp (< 90°) concave notch of the outer boundary up to
+    ``tolerance_m / tan(angle)`` of outer boundary can join the line's end.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> units = gpd.GeoDataFrame({"code": ["330502", "330503"], "name": ["吴兴区", "南浔区"]},
+    ...                          geometry=[box(0, 0, 1000, 1000), box(1000, 0, 2000, 1000)], crs=4549)
+    >>> res = boundary_lines(units)
+    >>> res.lines[["line_name", "length_m"]].to_dict("records")
+    [{'line_name': '吴南线', 'length_m': 1000.0}]
     """
-    crs = lines.crs
-    cols: dict[str, list] = {c: [] for c in GAP_COLUMNS}
-    tol = max(float(tol), _MIN_TOL_M)
+    tol = _geometry.positive(settings.boundary_tolerance_m if tolerance_m is None else tolerance_m, "tolerance_m")
+    min_len = _geometry.positive(tol if min_length_m is None else min_length_m, "min_length_m")
+    min_area = _geometry.positive(min_area_m2, "min_area_m2")
+    selected = units
+    if level is not None:
+        _geometry.require_columns(units, [level_col], "行政区 units")
+        want = _geometry.canonical_level(level)
+        selected = units[units[level_col].map(_geometry.canonical_level) == want]
+        if selected.empty:
+            have = "、".join(sorted(units[level_col].astype(str).unique()))
+            msg = f"行政区 units 中没有级别为「{level}」的单元；现有级别：{have}"
+            raise InputError(msg)
+    inner = _prepare_units(selected, name_col, code_col, short_col, "行政区 units")
+    inner["is_outer"] = False
+    parts = [inner]
+    if outer is not None:
+        _geometry.check_same_crs(units, outer, "行政区 units", "外侧行政区 outer")
+        out_units = _prepare_units(outer, name_col, code_col, short_col, "外侧行政区 outer")
+        out_units = out_units[~out_units["code"].isin(inner["code"])]
+        out_units["is_outer"] = True
+        parts.append(out_units)
+    allu = pd.concat(parts, ignore_index=True) if len(parts) > 1 else inner.reset_index(drop=True)
+    allu = gpd.GeoDataFrame(allu, geometry="geometry", crs=units.crs)
+    dup = allu["code"].duplicated()
+    if dup.any():
+        msg = f"行政区代码重复：{'、'.join(allu.loc[dup, 'code'].unique())}；每个单元应有唯一代码"
+        raise InputError(msg)
+    geoms = _geometry.polygonal(allu.geometry.to_numpy())
+    codes, names = allu["code"], allu["name"]
+    a, b, g = _geometry.extract(geoms, codes, allu["is_outer"].to_numpy(), tol, min_len)
 
-    def add(kind: str, pieces: np.ndarray, line_pos: np.ndarray) -> None:
-        if len(pieces) == 0:
-            return
-        area = shapely.area(pieces)
-        perim = shapely.length(shapely.boundary(pieces))
-        width = np.where(perim > 0, 2.0 * area / np.where(perim > 0, perim, 1.0), 0.0)
-        keep = (area >= min_area_m2) & (width >= _MIN_SLIVER_WIDTH_M)
-        for p, a, per, lp in zip(pieces[keep], area[keep], perim[keep], line_pos[keep], strict=True):
-            row = lines.iloc[int(lp)]
-            cols["kind"].append(kind)
-            for c in ("line_name", "side_a_name", "side_a_code", "side_b_name", "side_b_code"):
-                cols[c].append(row[c])
-            cols["sliver_area_m2"].append(round(float(a), 3))
-            cols["sliver_width_m"].append(round(float(2.0 * a / per), 3) if per > 0 else 0.0)
-            cols["geometry"].append(p)
+    ov = _naming._parse_overrides(overrides, codes, names)
+    shorts = allu["short"]
+    lines = gpd.GeoDataFrame(
+        {
+            "side_a_name": names.to_numpy()[a],
+            "side_a_code": codes.to_numpy()[a],
+            "side_b_name": names.to_numpy()[b],
+            "side_b_code": codes.to_numpy()[b],
+        },
+        geometry=gpd.GeoSeries(g, crs=units.crs),
+        crs=units.crs,
+    )
+    lname, rule, lcode, naming = _naming.name_lines(
+        lines["side_a_name"], lines["side_b_name"], lines["side_a_code"], lines["side_b_code"], ov,
+        pd.Series(shorts.to_numpy()[a]), pd.Series(shorts.to_numpy()[b]),
+        allu["is_outer"].to_numpy()[a] | allu["is_outer"].to_numpy()[b],
+    )
+    lines["line_name"] = lname
+    lines["name_rule"] = rule
+    lines["name_note"] = naming["name_note"]
+    lines["length_m"] = np.round(shapely.length(lines.geometry.values), 6) if len(lines) else np.array([], float)
+    lines["n_parts"] = shapely.get_num_geometries(lines.geometry.values).astype("int64")
+    if lines.empty:
+        lines["length_m"] = lines["length_m"].astype("float64")
+    given = dict(zip(codes, _naming._given(shorts, len(allu)), strict=True))
+    full = dict(zip(codes, names, strict=True))
+    junctions, per_line = _geometry.junctions(lines, tol, given, full, naming)
+    lines["junctions"] = per_line
+    columns = list(_geometry.LINE_COLUMNS)
+    if lcode.notna().any():
+        lines["line_code"] = lcode.astype("string")
+        columns.insert(5, "line_code")
+    order = np.lexsort((
+        _naming.code_sort_key(lines["side_b_code"]).to_numpy(), _naming.code_sort_key(lines["side_a_code"]).to_numpy()
+    )) if len(lines) else np.array([], dtype=int)
+    pos_a, pos_b = a[order], b[order]
+    lines = lines.iloc[order].reset_index(drop=True)[columns]
+    gaps = _geometry.gaps_and_overlaps(geoms, lines, pos_a, pos_b, tol, min_area)
+    params = {
+        "tolerance_m": tol,
+        "min_length_m": min_len,
+        "min_area_m2": min_area,
+        "unit_level": level or "",
+        "n_units": int((~allu["is_outer"]).sum()),
+        "n_outer_units": int(allu["is_outer"].sum()),
+        "naming_rule": NAMING_RULE,
+        "chainage_rule": CHAINAGE_RULE,
+    }
+    multi = lines.loc[lines["n_parts"] > 1, "line_name"].tolist()
+    if multi:
+        logger.info("boundary_lines: discontinuous beyond %.1f m: %s", tol, "、".join(multi))
+    logger.info(
+        "boundary_lines: %d units → %d lines, %d junctions, %d gaps/overlaps (tolerance %.1f m)",
+        len(allu), len(lines), len(junctions), len(gaps), tol,
+    )
+    srcs = tuple(source_paths(units, outer, overrides))  # the writers never overwrite these inputs
+    for frame in (lines, junctions, gaps):
+        frame.attrs[SOURCE_PATHS] = srcs
+    return BoundaryLines(lines=lines, junctions=junctions, gaps=gaps, params=params)
 
-    if len(lines):
-        # overlaps
-        inter = shapely.intersection(geoms[side_a], geoms[side_b])
-        parts, idx = flatten(inter)
-        poly = shapely.get_type_id(parts) == 3
-        add("重叠", parts[poly], idx[poly])
-        # gaps: holes of the union near both sides
-        union = shapely.union_all(geoms)
-        polys = shapely.get_parts(union)
-        polys = polys[shapely.get_type_id(polys) == 3]
-        n_holes = shapely.get_num_interior_rings(polys)
-        holes = []
-        for p, k in zip(polys, n_holes, strict=True):
-            holes.extend(shapely.polygons(shapely.get_interior_ring(p, i)) for i in range(int(k)))
-        if holes:
-            holes_arr = np.array(holes, dtype=object)
-            touched = np.unique(np.concatenate([side_a, side_b]))
-            buf = np.empty(len(geoms), dtype=object)
-            buf[touched] = shapely.buffer(geoms[touched], tol)
-            tree = shapely.STRtree(holes_arr)
-            li, hi = [], []
-            a_hits = tree.query(buf[side_a], predicate="intersects")
-            b_hits = tree.query(buf[side_b], predicate="intersects")
-            a_set = set(zip(a_hits[0].tolist(), a_hits[1].tolist(), strict=True))
-            for line_pos, hole in zip(b_hits[0].tolist(), b_hits[1].tolist(), strict=True):
-                if (line_pos, hole) in a_set:
-                    li.append(line_pos)
-                    hi.append(hole)
-            if li:
-                li_arr, hi_arr = np.array(li), np.array(hi)
-                pieces = shapely.intersection(
-                    shapely.intersection(holes_arr[hi_arr], buf[side_a[li_arr]]), buf[side_b[li_arr]]
-                )
-                parts, idx = flatten(pieces)
-                poly = shapely.get_type_id(parts) == 3
-                add("缝隙", parts[poly], li_arr[idx[poly]])
-    out = gpd.GeoDataFrame(cols, geometry="geometry", crs=crs)
-    out["sliver_area_m2"] = out["sliver_area_m2"].astype("float64")
-    out["sliver_width_m"] = out["sliver_width_m"].astype("float64")
-    return out.sort_values(["line_name", "kind", "sliver_area_m2"], ascending=[True, True, False], ignore_index=True)
+
+def tri_junctions(units: gpd.GeoDataFrame, **kwargs: Any) -> gpd.GeoDataFrame:
+    """Tri-junctions (三交点) of ``units``: ``boundary_lines(units, **kwargs).junctions``."""
+    return boundary_lines(units, **kwargs).junctions
+
+
+def boundary_gaps(units: gpd.GeoDataFrame, **kwargs: Any) -> gpd.GeoDataFrame:
+    """Gaps and overlaps between neighbours: ``boundary_lines(units, **kwargs).gaps``."""
+    return boundary_lines(units, **kwargs).gaps
+
+
+def dissolve_units(
+    units: gpd.GeoDataFrame,
+    by: str = "parent_code",
+    parents: pd.DataFrame | Mapping[str, str] | None = None,
+    *,
+    name_col: str = "name",
+    code_col: str = "code",
+) -> gpd.GeoDataFrame:
+    """Merge units into their parents (counties → city) to draw the parents' lines.
+
+    Parameters
+    ----------
+    units : geopandas.GeoDataFrame
+        Units with a parent code column.
+    by : str
+        Column with the parent code.
+    parents : DataFrame or mapping, optional
+        Parent names: a table with ``code_col`` and ``name_col`` (e.g. the city layer) or a
+        mapping code → name. Without it the parent code is used as the name.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``code``, ``name``, geometry (union of the children, same CRS). Slivers between
+        children stay as holes; they do not affect the parents' outer lines.
+    """
+    _geometry.require_columns(units, [by], "行政区 units")
+    frame = units[[by, units.geometry.name]].copy()
+    frame[by] = frame[by].astype(str).str.strip()
+    merged = frame.dissolve(by=by, as_index=False)
+    if isinstance(parents, Mapping):
+        lookup = {str(k): str(v) for k, v in parents.items()}
+    elif parents is not None:
+        _geometry.require_columns(parents, [code_col, name_col], "上级行政区 parents")
+        lookup = dict(zip(parents[code_col].astype(str), parents[name_col].astype(str), strict=True))
+    else:
+        lookup = {}
+    out = gpd.GeoDataFrame(
+        {"code": merged[by].to_numpy(), "name": [lookup.get(c, c) for c in merged[by]]},
+        geometry=merged.geometry.values,
+        crs=units.crs,
+    )
+    return out
+
+

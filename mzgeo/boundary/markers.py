@@ -1,9 +1,12 @@
-"""Private core of :mod:`mzgeo.boundary`: markers along lines, marker IDs, crossings."""
+"""Boundary markers (界桩) on their lines: GB/T 17796-2009 IDs, chainage, offsets, numbering, stretches."""
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -13,11 +16,21 @@ import shapely
 from shapely import ops
 
 from .. import settings
+from .._files import source_paths
 from ..errors import InputError
 from ..layers import VALUE_ALIASES
-from .lines import check_same_crs, flatten, require_columns
+from . import _geometry
+from ._geometry import require_columns
+from ._result import problem_rows, problems_frame, repr_html, write_gpkg
+from .lines import CHAINAGE_RULE, BoundaryLines, _as_lines
 
 logger = logging.getLogger("mzgeo")
+
+__all__ = [
+    "MarkerCheck",
+    "markers_on_lines",
+    "parse_marker_id",
+]
 
 #: GB/T 17796-2009 marker type code → type name.
 TYPE_NAMES: dict[int, str] = {1: "单立", 2: "双立", 3: "三立"}
@@ -57,23 +70,9 @@ SUMMARY_COLUMNS = [
     "missing_sequences",
     "n_stretches",
 ]
-CROSSING_COLUMNS = [
-    "line_name",
-    "crossing_no",
-    "chainage_km",
-    "layer",
-    "feature_name",
-    "feature_class",
-    "crossing_type",
-    "overlap_m",
-    "feature_index",
-    "geometry",
-]
-
 ASSIGNED_BY_FIELD = "界线字段"
 ASSIGNED_BY_NEAREST = "最近界线"
 
-_CLASS_COLUMNS = ("road_class", "river_class", "rail_class", "class", "fclass", "highway")
 
 
 # --- marker IDs --------------------------------------------------------------------------------
@@ -156,7 +155,7 @@ def fmt_num(values: pd.Series, digits: int) -> pd.Series:
 
 
 def substring(geom: Any, start_m: float, end_m: float) -> Any:
-    """The part of a (multi)line between two distances (m) measured along it.
+    """Return the part of a (multi)line between two distances (m) measured along it.
 
     Distances run along the parts in order, gaps between parts not counted (as
     :func:`shapely.line_locate_point` measures them).
@@ -478,71 +477,255 @@ def check_markers(
     return out, stretches, summary
 
 
-# --- crossings ------------------------------------------------------------------------------------
 
 
-def crossings(
-    lines: gpd.GeoDataFrame,
-    layers: dict[str, gpd.GeoDataFrame],
-    name_col: str,
-    class_col: str | None,
-) -> gpd.GeoDataFrame:
-    """Crossing points of each line with line features (see ``line_crossings``)."""
-    line_geoms = lines.geometry.values
-    line_names = lines["line_name"].astype(str).to_numpy()
-    frames = []
-    for layer, feats in layers.items():
-        check_same_crs(lines, feats, "界线", f"图层「{layer}」")
-        if len(feats) == 0 or len(lines) == 0:
-            continue
-        fgeoms = feats.geometry.values
-        ccol = class_col if class_col is not None else next((c for c in _CLASS_COLUMNS if c in feats.columns), None)
-        if class_col is not None and class_col not in feats.columns:
-            require_columns(feats, [class_col], f"图层「{layer}」")
-        tree = shapely.STRtree(fgeoms)
-        li, fi = tree.query(line_geoms, predicate="intersects")
-        if len(li) == 0:
-            continue
-        inter = shapely.intersection(line_geoms[li], fgeoms[fi])
-        parts, pidx = flatten(inter)
-        types = shapely.get_type_id(parts)
-        is_pt = types == 0
-        is_ln = types == 1
-        keep = is_pt | is_ln
-        parts, pidx, is_ln = parts[keep], pidx[keep], is_ln[keep]
-        geom = parts.copy()
-        if is_ln.any():
-            geom[is_ln] = shapely.line_interpolate_point(parts[is_ln], 0.5, normalized=True)
-        lpos, fpos = li[pidx], fi[pidx]
-        chain = shapely.line_locate_point(line_geoms[lpos], geom) / 1000.0
-        names = feats[name_col].to_numpy(dtype=object)[fpos] if name_col in feats.columns else np.full(len(fpos), None)
-        classes = feats[ccol].to_numpy(dtype=object)[fpos] if ccol else np.full(len(fpos), None)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "line_name": line_names[lpos],
-                    "chainage_km": np.round(chain, 4),
-                    "layer": layer,
-                    "feature_name": names,
-                    "feature_class": classes,
-                    "crossing_type": np.where(is_ln, "重合", "穿越"),
-                    "overlap_m": np.round(np.where(is_ln, shapely.length(parts), 0.0), 2),
-                    "feature_index": feats.index.to_numpy()[fpos],
-                    "x": np.round(shapely.get_x(geom), 2),
-                    "y": np.round(shapely.get_y(geom), 2),
-                    "geometry": geom,
-                }
-            )
-        )
-    if not frames:
-        empty = gpd.GeoDataFrame({c: [] for c in CROSSING_COLUMNS}, geometry="geometry", crs=lines.crs)
-        empty["chainage_km"] = empty["chainage_km"].astype("float64")
-        empty["crossing_no"] = empty["crossing_no"].astype("int64")
-        return empty
-    df = pd.concat(frames, ignore_index=True)
-    # the same crossing seen from two features meeting on the line is kept once
-    dup = df.assign(_name=df["feature_name"].astype(str)).duplicated(["line_name", "layer", "x", "y", "_name"])
-    df = df[~dup].sort_values(["line_name", "chainage_km"], kind="stable", ignore_index=True)
-    df["crossing_no"] = df.groupby("line_name").cumcount() + 1
-    out = gpd.GeoDataFrame(df.drop(columns=["x", "y"]), geometry="geometry", crs=lines.crs)
-    return out[CROSSING_COLUMNS]
+# --- public API --------------------------------------------------------------------------------
+
+
+@dataclass
+class MarkerCheck:
+    """Boundary markers checked against their lines.
+
+    Attributes
+    ----------
+    markers : geopandas.GeoDataFrame
+        The input markers (same index, columns kept; ``marker_id`` normalised to text,
+        integers zero-padded to 8 digits) plus: ``line_name`` (assigned line; NA when the
+        recorded line is not among the lines and no line lies within the offset tolerance),
+        ``assigned_by`` (界线字段 / 最近界线), ``chainage_km`` (km from the line start),
+        ``offset_m`` (m from the line), ``off_line`` (offset beyond the tolerance),
+        ``id_line_code``, ``sequence``, ``type_code``, ``type_name`` (GB/T 17796 parts),
+        ``id_valid``, ``type_mismatch`` (type digit ≠ ``marker_type``),
+        ``line_code_mismatch`` (ID line code ≠ the line's code), ``duplicate``,
+        ``out_of_order`` (numbering against the line's numbering direction),
+        ``missing_before`` (sequence numbers missing just before this marker),
+        ``measured_x``, ``measured_y`` (m), ``displacement_m`` (m), ``displaced``,
+        ``finding`` (Chinese summary, "；"-joined) and ``flagged``.
+    stretches : geopandas.GeoDataFrame
+        Stretches longer than ``max_gap_km`` without a marker: ``line_name``, ``from_km``,
+        ``to_km``, ``length_km``, ``from_marker``, ``to_marker`` (起点/终点 at line ends),
+        geometry (the stretch of line).
+    summary : pandas.DataFrame
+        Per line: ``line_name``, ``line_code``, ``line_code_source``, ``length_km``,
+        ``n_markers``, ``n_flagged``, ``numbering`` (沿里程递增/递减),
+        ``missing_sequences``, ``n_stretches``.
+    params : dict
+        Parameters applied.
+    """
+
+    markers: gpd.GeoDataFrame
+    stretches: gpd.GeoDataFrame
+    summary: pd.DataFrame
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def problems(self) -> pd.DataFrame:
+        """Flagged markers and stretches without markers (columns of :data:`mzgeo.analysis.PROBLEM_COLUMNS`).
+
+        One row per flagged marker (``problem`` ``marker_finding``, message = its ``finding``) and
+        one per stretch longer than ``max_gap_km`` (``marker_gap``).
+        """
+        m = self.markers
+        rows = []
+        if len(m) and "flagged" in m.columns:
+            bad = m["flagged"].fillna(False).astype(bool).to_numpy()
+            ids = m["marker_id"] if "marker_id" in m.columns else pd.Series([None] * len(m), index=m.index)
+            rows.append(problem_rows("marker_finding", "界桩 markers", m.index[bad], ids[bad],
+                                     m.loc[bad, "finding"].astype(str)))
+        st = self.stretches
+        if len(st):
+            msg = (st["line_name"].astype(str) + " 里程 " + st["from_km"].round(2).astype(str) + "–"
+                   + st["to_km"].round(2).astype(str) + " 千米无界桩（" + st["length_km"].round(2).astype(str)
+                   + " 千米）")
+            rows.append(problem_rows("marker_gap", "界线 lines", st.index, st["line_name"], msg))
+        return problems_frame(rows)
+
+    def headline(self) -> str:
+        """Return one Chinese sentence: markers checked, flagged, stretches without markers."""
+        n_flag = int(self.markers["flagged"].sum()) if "flagged" in self.markers.columns else 0
+        n_lines = int(self.summary["line_name"].nunique()) if "line_name" in self.summary.columns else 0
+        return (f"界桩 {len(self.markers)} 个（{n_lines} 条界线），自动检查发现问题 {n_flag} 个；"
+                f"无界桩段 {len(self.stretches)} 段")
+
+    def _repr_html_(self) -> str:
+        return repr_html("界桩检查", self.headline(), self.summary, self.problems)
+
+    def to_excel(self, path: str | os.PathLike) -> Path:
+        """Write 界线汇总, 界桩, 无界桩段 (and 数据问题 when there are) with the parameters to one workbook.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Destination ``.xlsx`` (written atomically).
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+        """
+        from ..report import write_excel
+
+        sheets = {"界线汇总": self.summary, "界桩": self.markers, "无界桩段": self.stretches}
+        problems = self.problems
+        if len(problems):
+            sheets["数据问题"] = problems
+        return Path(write_excel(path, sheets, params=self.params, title="界桩检查", sources=source_paths(self)))
+
+    def to_gpkg(self, path: str | os.PathLike) -> Path:
+        """Write the layers ``markers`` and ``stretches`` to one GeoPackage (atomic).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Destination ``.gpkg``.
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+        """
+        layers = {"markers": self.markers}
+        if len(self.stretches):
+            layers["stretches"] = self.stretches
+        return write_gpkg(path, layers, self)
+
+
+
+# --- markers ----------------------------------------------------------------------------------------
+
+
+def parse_marker_id(ids: Any) -> pd.DataFrame:
+    """Parse boundary marker IDs by GB/T 17796-2009 (vectorised).
+
+    An ID has 8 digits: a 4-digit line code, a 3-digit sequence number (001–999) and a
+    type digit (1 单立 single, 2 双立 double, 3 三立 triple). Integers are zero-padded to 8
+    digits (Excel drops leading zeros); text is only stripped.
+
+    Parameters
+    ----------
+    ids : scalar, array-like or pandas.Series
+        Marker IDs.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index as a Series input: ``marker_id`` (normalised text), ``line_code``,
+        ``sequence`` (Int64), ``type_code`` (Int64), ``type_name`` (单立/双立/三立),
+        ``valid`` (bool) and ``problem`` (Chinese, NA when valid).
+
+    Examples
+    --------
+    >>> parsed = parse_marker_id(["00120031", "0012003", "00120034"])
+    >>> parsed["valid"].tolist(), parsed["line_code"].iloc[0], int(parsed["sequence"].iloc[0])
+    ([True, False, False], '0012', 3)
+    >>> parsed["type_name"].iloc[0], parsed["problem"].iloc[2]
+    ('单立', '末位类型码应为 1（单立）、2（双立）或 3（三立）')
+    """
+    return parse_ids(ids)
+
+
+def markers_on_lines(
+    lines: gpd.GeoDataFrame | BoundaryLines,
+    markers: gpd.GeoDataFrame,
+    *,
+    line_col: str = "line_name",
+    id_col: str = "marker_id",
+    type_col: str = "marker_type",
+    offset_tolerance_m: float | None = None,
+    max_gap_km: float | None = None,
+    measured: pd.DataFrame | None = None,
+    displacement_tolerance_m: float | None = None,
+    line_codes: Mapping[str, Any] | pd.DataFrame | None = None,
+) -> MarkerCheck:
+    """Check boundary markers (界桩) against their lines.
+
+    Each marker is assigned to the line named in ``line_col`` when that name is a line,
+    else to the nearest line. Then: chainage (km from the line's first vertex — see
+    :data:`CHAINAGE_RULE`), offset (m) from the line, GB/T 17796 ID parsing, type digit
+    against ``type_col``, line code of the ID against the line's code, duplicate IDs,
+    numbering order along the line (the numbering direction is the majority one; both
+    markers of a pair against it are flagged), missing sequence numbers (from 001 to the
+    largest), stretches longer than ``max_gap_km`` without a marker (line ends count),
+    and — with ``measured`` — the displacement from the recorded position.
+
+    Parameters
+    ----------
+    lines : GeoDataFrame or BoundaryLines
+        Lines with ``line_name`` (and optionally ``line_code``) in a metric CRS.
+    markers : geopandas.GeoDataFrame
+        Points with ``id_col`` (``markers`` layer), same CRS.
+    line_col, id_col, type_col : str
+        Marker columns: recorded line name, ID, type (单立/双立/三立 or an alias).
+    offset_tolerance_m : float, optional
+        Offset (m) beyond which a marker is flagged; default
+        :data:`mzgeo.settings.marker_offset_tolerance_m`.
+    max_gap_km : float, optional
+        Stretch (km) without a marker beyond which it is listed; default
+        :data:`mzgeo.settings.marker_max_gap_km`.
+    measured : DataFrame, optional
+        Field positions: a GeoDataFrame of points with ``marker_id`` (any CRS), or a table
+        with ``marker_id`` and ``measured_x``/``measured_y`` (m, the lines' CRS) or
+        ``measured_lon``/``measured_lat`` (CGCS2000 degrees).
+    displacement_tolerance_m : float, optional
+        Displacement (m) beyond which a marker is flagged; default
+        :data:`mzgeo.settings.marker_displacement_tolerance_m`.
+    line_codes : mapping or DataFrame, optional
+        4-digit line code per line name (a table with ``line_name`` and ``line_code``, as
+        the demo's ``line_codes``). Default: the ``line_code`` column of ``lines``, else
+        the most common code among the line's marker IDs.
+
+    Returns
+    -------
+    MarkerCheck
+        ``.markers``, ``.stretches``, ``.summary``, ``.params`` (see :class:`MarkerCheck`).
+
+    Raises
+    ------
+    CRSError
+        Missing, geographic or mismatched CRS.
+    InputError
+        Missing columns, wrong geometry types, duplicate line names, negative tolerances.
+    """
+    frame, _ = _as_lines(lines)
+    _geometry.check_metric(markers, "界桩 markers")
+    _geometry.check_same_crs(frame, markers, "界线", "界桩 markers")
+    _geometry.require_columns(markers, [id_col], "界桩 markers")
+    _geometry.check_geom_types(markers, ("Point",), "界桩 markers")
+    off_tol = _geometry.positive(settings.marker_offset_tolerance_m if offset_tolerance_m is None else offset_tolerance_m,
+                        "offset_tolerance_m")
+    gap_km = _geometry.positive(settings.marker_max_gap_km if max_gap_km is None else max_gap_km, "max_gap_km",
+                       allow_zero=False)
+    disp_tol = _geometry.positive(
+        settings.marker_displacement_tolerance_m if displacement_tolerance_m is None else displacement_tolerance_m,
+        "displacement_tolerance_m",
+    )
+    codes = line_code_table(line_codes)
+    out, stretches, summary = check_markers(
+        frame.reset_index(drop=True),
+        markers,
+        line_col=line_col,
+        id_col=id_col,
+        type_col=type_col,
+        offset_tol=off_tol,
+        max_gap_km=gap_km,
+        measured=measured,
+        displacement_tol=disp_tol,
+        line_codes=codes,
+    )
+    if id_col != "marker_id":
+        out["marker_id"] = parse_ids(out[id_col])["marker_id"]
+    else:
+        out["marker_id"] = parse_ids(out["marker_id"])["marker_id"].astype(object)
+    params = {
+        "offset_tolerance_m": off_tol,
+        "max_gap_km": gap_km,
+        "displacement_tolerance_m": disp_tol,
+        "chainage_rule": CHAINAGE_RULE,
+        "marker_id_rule": "GB/T 17796-2009：4 位界线代码 + 3 位序号 + 1 位类型码（1 单立、2 双立、3 三立）",
+    }
+    logger.info(
+        "markers_on_lines: %d markers on %d lines, %d flagged, %d stretches > %.1f km",
+        len(out), len(frame), int(out["flagged"].sum()), len(stretches), gap_km,
+    )
+    return MarkerCheck(markers=out, stretches=stretches, summary=summary, params=params)
+

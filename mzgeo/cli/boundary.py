@@ -18,7 +18,7 @@ from ._parser import UsageError, _integer, _number, _Parser, command
 
 
 def _boundary_lines(args: argparse.Namespace):
-    from ..boundary.api import boundary_lines
+    from ..boundary import boundary_lines
 
     unit_gdf = _read(args.units, "units", args.encoding)
     outer_gdf = _read(args.outer, "units", args.encoding) if args.outer else None
@@ -30,14 +30,14 @@ def _boundary_lines(args: argparse.Namespace):
 def _cmd_boundary_lines(args: argparse.Namespace) -> int:
     res = _boundary_lines(args)
     _print_table(res.lines.drop(columns="geometry"))
-    _echo(f"已写出：{res.to_file(args.out)}")
+    _echo(f"已写出：{res.to_gpkg(args.out)}")
     if args.excel is not None:
         _echo(f"已写出：{res.to_excel(args.excel)}")
     return 0
 
 
 def _cmd_boundary_checklist(args: argparse.Namespace) -> int:
-    from ..boundary.api import inspection_checklist, line_crossings, lines_due
+    from ..boundary import inspection_checklist, line_crossings, lines_due
 
     res = _boundary_lines(args)
     mk = _read(args.markers, "markers", args.encoding)
@@ -60,7 +60,7 @@ def _cmd_boundary_checklist(args: argparse.Namespace) -> int:
 
 
 def _cmd_boundary_results(args: argparse.Namespace) -> int:
-    from ..boundary.api import read_inspection_results
+    from ..boundary import read_inspection_results
 
     res = read_inspection_results([str(p) for p in args.paths])
     errors = [p for p in res.problems if getattr(p, "severity", "error") == "error"]

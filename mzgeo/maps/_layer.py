@@ -9,20 +9,23 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import folium
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from branca.element import Element, MacroElement
 from folium.map import Layer
 from folium.template import Template
 
 from ..crs import to_metric, wgs84_to_gcj02
-from ..errors import CRSError
-from .style import FONT_STACK, esc
+from ..errors import CRSError, InputError
+from ..layers import get_spec
+from .style import FONT_STACK, GENERIC_POPUP_COLS, KIND_POPUP_COLS, esc, fmt_value, label_for
 
 __all__ = [
     "COORD_DECIMALS",
@@ -127,7 +130,7 @@ class MapState:
 
 
 def state_of(m: folium.Map) -> MapState:
-    """The state of a map, created (WGS84, no basemap known) for maps not made by ``base_map``."""
+    """Return the state of a map, created (WGS84, no basemap known) for maps not made by ``base_map``."""
     st = getattr(m, "_mzgeo_state", None)
     if st is None:
         st = MapState()
@@ -500,3 +503,119 @@ class Chrome(MacroElement):
             )
         figure.script.add_child(Raw("\n".join(script)), name=self.get_name())
         super().render(**kwargs)
+
+
+# --- helpers shared by the layer modules -----------------------------------------------------
+def _frame(gdf: Any, what: str) -> gpd.GeoDataFrame:
+    """Return a GeoDataFrame without empty geometries (input not modified)."""
+    if isinstance(gdf, gpd.GeoSeries):
+        gdf = gpd.GeoDataFrame(geometry=gdf)
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        msg = f"{what} 需要 GeoDataFrame（带几何和坐标系），收到 {type(gdf).__name__}"
+        raise InputError(msg)
+    geo = gdf.geometry
+    empty = geo.isna() | geo.is_empty
+    if empty.any():
+        logger.warning("%s：%d 个要素没有几何，未绘制", what, int(empty.sum()))
+        out = gdf.loc[~empty]
+        out.attrs = dict(gdf.attrs)
+        return out
+    return gdf
+
+
+def _kind(gdf: gpd.GeoDataFrame, kind: str | None) -> str | None:
+    kind = kind if kind is not None else gdf.attrs.get("mzgeo_kind")
+    return get_spec(kind).key if kind is not None else None
+
+
+def _kind_name(kind: str | None, default: str) -> str:
+    return get_spec(kind).name_zh if kind else default
+
+
+def _popup_fields(
+    gdf: gpd.GeoDataFrame,
+    kind: str | None,
+    popup_cols: Sequence[str] | Mapping[str, str] | None,
+    defaults: Sequence[str] | None = None,
+    exclude: Sequence[str] = (),
+) -> list[tuple[str, str]]:
+    """``(column, Chinese label)`` pairs for popups: kind defaults present, then the user's columns."""
+    if defaults is None:
+        defaults = KIND_POPUP_COLS.get(kind or "", GENERIC_POPUP_COLS)
+    fields = [(c, label_for(c, kind)) for c in defaults if c in gdf.columns and c not in exclude]
+    if popup_cols is not None:
+        extra = popup_cols.items() if isinstance(popup_cols, Mapping) else ((c, None) for c in popup_cols)
+        missing = []
+        for col, lab in extra:
+            if col not in gdf.columns:
+                missing.append(str(col))
+                continue
+            fields = [f for f in fields if f[0] != col]
+            fields.append((col, lab if lab is not None else label_for(col, kind)))
+        if missing:
+            cols = "、".join(str(c) for c in gdf.columns if c != gdf.geometry.name)
+            msg = f"popup_cols 中的列不存在：{'、'.join(missing)}；可用的列：{cols}"
+            raise InputError(msg)
+    return fields
+
+
+def _texts(series: pd.Series) -> list[str | None]:
+    """Return formatted, escaped cell texts of a column (``None`` for missing)."""
+    col = str(series.name)
+    out: list[str | None] = []
+    for v in series.tolist():
+        t = fmt_value(v, col)
+        out.append(None if t is None else esc(t))
+    return out
+
+
+def _values(gdf: pd.DataFrame, fields: list[tuple[str, str]]) -> list[list[str | None]]:
+    cols = [_texts(gdf[c]) for c, _ in fields]
+    return [list(row) for row in zip(*cols, strict=True)] if cols else [[] for _ in range(len(gdf))]
+
+
+def _title_col(gdf: pd.DataFrame, preferred: Sequence[str]) -> str | None:
+    return next((c for c in preferred if c in gdf.columns), None)
+
+
+def _fit(m: folium.Map, st: MapState, data: Any, *, force: bool = False) -> None:
+    if st.fitted and not force:
+        return
+    bounds = data if isinstance(data, list) else display_bounds(data, st)
+    if bounds is None:
+        return
+    (s, w), (n, e) = bounds
+    pad = 0.004
+    if n - s < pad:
+        s, n = s - pad, n + pad
+    if e - w < pad:
+        w, e = w - pad, e + pad
+    m.add_child(folium.FitBounds([[s, w], [n, e]], padding=(24, 24), max_zoom=16), name="mzgeo_fit")
+    m.location = [(s + n) / 2, (w + e) / 2]
+    st.fitted = True
+
+
+def _add_layer(
+    m: folium.Map,
+    geoms: np.ndarray,
+    keys: Sequence[str],
+    styles: dict[str, dict[str, Any]],
+    *,
+    fields: list[tuple[str, str]],
+    names: list[str | None] | None,
+    tooltips: list[str | None] | None,
+    values: list[list[str | None]] | None,
+    labels: list[str | None] | None = None,
+    label_class: str | None = None,
+    layer_name: str,
+    show: bool = True,
+    parent: Any = None,
+) -> GeoLayer:
+    data = feature_collection(geoms, list(keys), names=names, tooltips=tooltips, values=values, labels=labels)
+    options: dict[str, Any] = {"styles": styles, "fields": [esc(lab) for _, lab in fields]}
+    if label_class:
+        options["labelClass"] = label_class
+    in_cluster = parent is not None
+    layer = GeoLayer(data, options, name=esc(layer_name), control=not in_cluster, show=show or in_cluster)
+    (parent if in_cluster else m).add_child(layer)
+    return layer

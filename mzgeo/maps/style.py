@@ -1,4 +1,4 @@
-"""Styles, symbols, Chinese labels and text formatting for :mod:`mzgeo.maps` (private).
+"""Styles, symbols and text formatting for :mod:`mzgeo.maps`; labels come from :mod:`mzgeo.report.labels`.
 
 Everything a user can type (names, addresses, remarks, titles, layer names) passes through
 :func:`esc` before it reaches the HTML: ``html.escape`` plus the curly braces, which folium
@@ -16,8 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..report import label
+
 __all__ = [
-    "COLUMN_LABELS",
+    "BOUNDARY_SIMPLIFY_M",
+    "CLUSTER_THRESHOLD",
+    "DISPLAY_SIMPLIFY_M",
     "FONT_STACK",
     "KIND_SYMBOLS",
     "KindSymbol",
@@ -35,6 +39,12 @@ __all__ = [
     "swatch_html",
 ]
 
+#: Display simplification tolerance (m) for polygons and lines.
+DISPLAY_SIMPLIFY_M = 10.0
+#: Display simplification tolerance (m) for boundary lines (the subject of an inspection map).
+BOUNDARY_SIMPLIFY_M = 2.0
+#: More points than this in one layer are clustered (``cluster=None``).
+CLUSTER_THRESHOLD = 200
 #: Font stack for Chinese text: the Noto CJK font of Linux desktops, then Windows and macOS fonts.
 FONT_STACK = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "SimHei", sans-serif'
 
@@ -51,139 +61,6 @@ def esc(value: Any) -> str:
 
 
 # --- labels ------------------------------------------------------------------------------------
-#: English column → Chinese label shown in popups and legends (units in brackets).
-COLUMN_LABELS: dict[str, str] = {
-    "name": "名称",
-    "code": "代码",
-    "address": "地址",
-    "tier": "等级",
-    "level": "级别",
-    "capacity": "容量",
-    "area_m2": "可用面积（m²）",
-    "unit_code": "所属区划代码",
-    "unit_name": "所属区划",
-    "village": "所在村社区",
-    "village_type": "村社区类型",
-    "population": "人口（人）",
-    "elderly": "60岁及以上老年人口（人）",
-    "urban": "城镇",
-    "beds": "床位数（张）",
-    "nursing_beds": "护理型床位（张）",
-    "ownership": "性质",
-    "has_meal": "老年食堂",
-    "has_medical": "医养结合",
-    "cemetery_type": "类型",
-    "used": "已使用",
-    "remaining": "剩余容量",
-    "marker_id": "界桩编号",
-    "line_name": "界线名称",
-    "marker_type": "界桩类型",
-    "year_set": "埋设年份",
-    "remarks": "备注",
-    "grave_id": "坟墓编号",
-    "road_class": "道路等级",
-    "river_class": "河道等级",
-    "rail_class": "铁路等级",
-    "zone_type": "区域类型",
-    # analysis figures
-    "minutes": "通行时间（分钟）",
-    "travel_min": "通行时间（分钟）",
-    "time_min": "通行时间（分钟）",
-    "minutes_from": "起（分钟）",
-    "minutes_to": "止（分钟）",
-    "distance_m": "距离（m）",
-    "covered": "是否覆盖",
-    "nearest": "最近设施",
-    "nearest_facility": "最近设施",
-    "demand": "需求量",
-    "covered_demand": "已覆盖需求",
-    "share_covered": "覆盖率",
-    "covered_share": "覆盖率",
-    "coverage_share": "覆盖率",
-    "mean_min": "平均通行时间（分钟）",
-    "p90_min": "90%分位通行时间（分钟）",
-    "n_facilities": "设施数",
-    "load": "服务人数",
-    "load_share": "负荷率",
-    "beds_per_1000": "每千名老人床位数（张）",
-    "target_per_1000": "目标（张/千名老人）",
-    "bed_gap": "床位缺口（张）",
-    "nursing_share": "护理型床位占比",
-    "status": "状态",
-    "access_per_1000": "可达床位（张/千名老人）",
-    "accessible_beds_per_1000": "可达床位（张/千名老人）",
-    "accessibility": "可达性",
-    "added_demand": "新增覆盖需求",
-    "gain": "新增覆盖需求",
-    "rank": "建设次序",
-    "order": "建设次序",
-    "shortfall": "缺口（人）",
-    "sheltered": "可安置人数（人）",
-    "chainage_km": "里程（km）",
-    "offset_m": "偏离界线（m）",
-    "displacement_m": "位移（m）",
-    "finding": "检查发现",
-    "findings": "检查发现",
-    "flagged": "需核查",
-    "length_m": "长度（m）",
-    "length_km": "长度（km）",
-    "side_a": "一侧",
-    "side_b": "另一侧",
-    "side_a_name": "一侧",
-    "side_b_name": "另一侧",
-    "side_a_code": "一侧代码",
-    "side_b_code": "另一侧代码",
-    "line_code": "界线代码",
-    "junctions": "三交点",
-    "junction_name": "三交点",
-    "unit_names": "相邻单位",
-    "line_names": "相关界线",
-    "n_units": "相邻单位数",
-    "spread_m": "端点间距（m）",
-    "type_name": "界桩类型",
-    "assigned_by": "归属依据",
-    "feature_name": "穿越地物",
-    "feature_class": "地物类型",
-    "crossing_no": "穿越点序号",
-    "crossing_type": "穿越方式",
-    "layer": "图层",
-    "overlap_m": "重合长度（m）",
-    "kind": "类型",
-    "width_m": "平均宽度（m）",
-    "from_km": "起（km）",
-    "to_km": "止（km）",
-    "from_marker": "起点界桩",
-    "to_marker": "终点界桩",
-    # coverage / beds / shelters results
-    "demand_total": "需求总量",
-    "demand_covered": "已覆盖需求",
-    "demand_unreachable": "不可达需求",
-    "mean_minutes": "平均通行时间（分钟）",
-    "p90_minutes": "90%分位通行时间（分钟）",
-    "threshold_minutes": "时间阈值（分钟）",
-    "n_points": "需求点数",
-    "n_covered": "已覆盖点数",
-    "facility_name": "最近设施",
-    "load_ratio": "负荷（需求/容量）",
-    "utilisation": "利用率",
-    "oversubscribed": "超负荷",
-    "persons_within": "时限内可安置人数（人）",
-    "share_within": "时限内可安置比例",
-    "share_sheltered": "可安置比例",
-    "persons_no_reach": "时限内无场所可达（人）",
-    "n_shelters": "场所数",
-    "min_capacity": "最低容量要求（人）",
-    "below_min": "低于最低容量",
-    "accessible_per_1000": "可达床位（张/千名老人）",
-    "difference_per_1000": "可达与行政差值（张/千名老人）",
-    "beds_to_add": "需新增床位（张）",
-    "n_institutions": "机构数",
-    "share_villages_covered": "村社区覆盖率",
-    "has_own": "本村社区有中心",
-    "cluster": "缺口片区",
-    "members": "片区内需求点数",
-}
-
 #: Units for the target statement of a choropleth legend ("目标 37.5 张/千名老人").
 COLUMN_UNITS: dict[str, str] = {
     "beds_per_1000": "张/千名老人",
@@ -196,12 +73,6 @@ COLUMN_UNITS: dict[str, str] = {
     "minutes": "分钟",
     "mean_min": "分钟",
     "p90_min": "分钟",
-}
-
-#: Kind-specific labels that differ from :data:`COLUMN_LABELS`.
-KIND_LABELS: dict[str, dict[str, str]] = {
-    "shelters": {"capacity": "容纳人数（人）", "tier": "场所等级"},
-    "cemeteries": {"capacity": "容量（穴/格位）", "used": "已使用（穴/格位）"},
 }
 
 #: Columns shown in popups per layer kind (when present), after the name.
@@ -220,10 +91,25 @@ GENERIC_POPUP_COLS: tuple[str, ...] = ("address", "capacity", "beds", "tier", "r
 
 
 def label_for(column: str, kind: str | None = None) -> str:
-    """Chinese label of a column (the column name itself when not in the table)."""
-    if kind and column in KIND_LABELS.get(kind, {}):
-        return KIND_LABELS[kind][column]
-    return COLUMN_LABELS.get(column, column)
+    """Chinese label of a column in a popup or legend: the one label table, :func:`mzgeo.report.label`.
+
+    Parameters
+    ----------
+    column : str
+        English column key (returned unchanged when the table has no label for it).
+    kind : str, optional
+        Layer kind (``"shelters"``...), for the few labels that depend on it.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> label_for("minutes"), label_for("capacity", "shelters")
+    ('出行时间（分钟）', '容纳人数（人）')
+    """
+    return label(column, kind)
 
 
 def is_share_column(column: str) -> bool:

@@ -177,7 +177,7 @@ CELLS = [
         """
         ## 4. 第一次覆盖分析：步行到最近的照料中心
 
-        `mzgeo.coverage(路网, 设施, 需求点, 时间阈值, weight=...)` 为每个村社区找出步行时间最短的
+        `mzgeo.coverage(设施, 需求点, network=路网, minutes=时间阈值, weight_col=...)` 为每个村社区找出步行时间最短的
         设施，并按多个阈值（5、10、15、20 分钟）统计被覆盖的老年人口。`units` 给出行政区划，
         结果可以按乡镇、区县逐级汇总。
         """
@@ -186,8 +186,8 @@ CELLS = [
         """
         city = demo.units_city[demo.units_city["name"] == "湖州市"]
         units = pd.concat([townships, counties, city], ignore_index=True)  # township → county → city
-        cov = mzgeo.coverage(walk, demo.daycare, villages, minutes=[5, 10, 15, 20], weight="elderly", units=units)
-        to_chinese(cov.summary)
+        cov = mzgeo.coverage(demo.daycare, villages, network=walk, minutes=[5, 10, 15, 20], weight_col="elderly", units=units)
+        to_chinese(cov.summary())
         """
     ),
     md(

@@ -23,7 +23,7 @@ CELLS = [
     ),
     md(SYNTHETIC_NOTE),
     code(setup_code("02_避灾安置场所", stdlib=("import warnings",),
-                    first_party=("from mzgeo.locate._allocate import allocate, candidate_sites",))),
+                    first_party=("from mzgeo.locate import allocate, candidate_sites",))),
     md(
         """
         ## 1. 数据与路网
@@ -92,8 +92,8 @@ CELLS = [
     ),
     code(
         """
-        cov = mzgeo.coverage(walk, shelters, villages, minutes=[5, 10, 15, 20], weight="population", units=units)
-        to_chinese(cov.summary)
+        cov = mzgeo.coverage(shelters, villages, network=walk, minutes=[5, 10, 15, 20], weight_col="population", units=units)
+        to_chinese(cov.summary())
         """
     ),
     md(
@@ -127,8 +127,7 @@ CELLS = [
     ),
     code(
         """
-        res = mzgeo.shelter_adequacy(
-            walk, shelters, villages, minutes=10, persons_col="population", units=units,
+        res = mzgeo.shelter_adequacy(shelters, villages, network=walk, minutes=10, weight_col="population", units=units,
             share_to_shelter=0.1, tier_minutes={"县级": 60, "乡镇级": 30},
         )
         to_chinese(res.tiers)
@@ -142,7 +141,7 @@ CELLS = [
     ),
     code(
         """
-        to_chinese(res.summary).T
+        to_chinese(res.summary()).T
         """
     ),
     md(
@@ -156,8 +155,8 @@ CELLS = [
         """
         rows = []
         for share in (1.0, 0.2, 0.1):
-            r = mzgeo.shelter_adequacy(walk, shelters, villages, minutes=10, share_to_shelter=share)
-            s = r.summary.iloc[0]
+            r = mzgeo.shelter_adequacy(shelters, villages, network=walk, minutes=10, share_to_shelter=share)
+            s = r.summary().iloc[0]
             rows.append({"待安置比例": share, "待安置人数": s["persons"], "可安置人数": s["sheltered"],
                          "安置率": round(s["share_sheltered"], 3), "缺口（人）": s["shortfall"],
                          "就近超容场所（处）": s["n_oversubscribed"]})
@@ -169,7 +168,7 @@ CELLS = [
         ### 人均面积：只有面积、没有容纳人数时
 
         如果场所登记表只有可用面积，没有容纳人数，容量按 **可用面积 ÷ 人均面积** 折算
-        （`area_per_person`，默认 1.5 平方米/人；有容纳人数时以容纳人数为准）。
+        （`area_per_person_m2`，默认 1.5 平方米/人；有容纳人数时以容纳人数为准）。
         下面假设表中没有“容纳人数”一列，分别按 1.5 和 2.0 平方米/人折算：
         """
     ),
@@ -178,8 +177,8 @@ CELLS = [
         area_only = shelters.drop(columns="capacity")
         rows = []
         for app in (1.5, 2.0):
-            r = mzgeo.shelter_adequacy(walk, area_only, villages, minutes=10, share_to_shelter=0.1, area_per_person=app)
-            s = r.summary.iloc[0]
+            r = mzgeo.shelter_adequacy(area_only, villages, network=walk, minutes=10, share_to_shelter=0.1, area_per_person_m2=app)
+            s = r.summary().iloc[0]
             rows.append({"人均面积（平方米）": app, "折算总容量（人）": s["capacity_total"],
                          "可安置人数": s["sheltered"], "安置率": round(s["share_sheltered"], 3)})
         print("按登记的容纳人数：总容量", int(shelters["capacity"].sum()), "人")
@@ -231,8 +230,8 @@ CELLS = [
         candidates = candidate_sites(villages, existing=shelters, how="villages")
         print("候选点：", len(candidates), "个")
         plan = allocate(villages, candidates, model="mclp", network=walk, minutes=10, p=30,
-                        existing=shelters, weight="population")
-        print(plan.headline("避灾安置场所"))
+                        existing=shelters, weight_col="population")
+        print(plan.headline_for("避灾安置场所"))
         print(f"求解 {plan.solve_time_s:.1f} 秒，状态：{plan.status_zh}")
         to_chinese(plan.selected.drop(columns="geometry").head(10))
         """

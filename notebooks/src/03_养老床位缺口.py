@@ -22,7 +22,7 @@ CELLS = [
         """
     ),
     md(SYNTHETIC_NOTE),
-    code(setup_code("03_养老床位缺口", first_party=("from mzgeo.locate._allocate import allocate, candidate_sites",))),
+    code(setup_code("03_养老床位缺口", first_party=("from mzgeo.locate import allocate, candidate_sites",))),
     code(
         UNITS_CODE
         + "\n"
@@ -262,11 +262,11 @@ CELLS = [
         print("候选新址：", len(candidates), "个")
 
         beds_plan = allocate(
-            villages, candidates, model="beds", network=drive, minutes=15, existing=existing, weight="elderly",
+            villages, candidates, model="beds", network=drive, minutes=15, existing=existing, weight_col="elderly",
             unit_gap=county_gap, per_unit=True, unit_col="county_code",
             max_add_existing=50, min_new_beds=60, p=5, time_limit_s=60,
         )
-        print(beds_plan.headline())
+        print(beds_plan.headline)
         print(f"求解 {beds_plan.solve_time_s:.1f} 秒，状态：{beds_plan.status_zh}")
         """
     ),

@@ -22,7 +22,7 @@ CELLS = [
         """
     ),
     md(SYNTHETIC_NOTE),
-    code(setup_code("04_居家养老照料中心", first_party=("from mzgeo.locate._allocate import allocate, candidate_sites",))),
+    code(setup_code("04_居家养老照料中心", first_party=("from mzgeo.locate import allocate, candidate_sites",))),
     code(
         UNITS_CODE
         + "\n"
@@ -46,9 +46,9 @@ CELLS = [
     ),
     code(
         """
-        dc = mzgeo.daycare_coverage(walk, daycare, villages, units=units)
+        dc = mzgeo.daycare_coverage(daycare, villages, network=walk, units=units)
         print(f"时限：城镇社区 {dc.params['minutes_urban']:g} 分钟，农村 {dc.params['minutes_rural']:g} 分钟（步行）")
-        to_chinese(dc.summary).T
+        to_chinese(dc.summary()).T
         """
     ),
     code(
@@ -104,7 +104,7 @@ CELLS = [
         """
         candidates = candidate_sites(villages, existing=daycare, how="villages")
         sites = pd.concat([daycare[["name", "geometry"]], candidates[["name", "geometry"]]])
-        od = walk.od(villages, sites, cutoff_minutes=settings.daycare_minutes_rural)
+        od = walk.od(sites, villages, cutoff_minutes=settings.daycare_minutes_rural)
         limit = dc.villages["threshold_minutes"].reindex(od.table["origin"]).to_numpy()
         cost = od.table[od.table["minutes"] <= limit]
         print(f"候选点 {len(candidates)} 个；20 分钟内的村社区-中心配对 {len(od.table)} 个，"
@@ -119,9 +119,9 @@ CELLS = [
     code(
         """
         full = allocate(villages, candidates, model="lscp", cost=cost, minutes=settings.daycare_minutes_rural,
-                        existing=daycare, weight="elderly")
+                        existing=daycare, weight_col="elderly")
         n_full = int(full.objective)
-        print(full.headline("照料中心"))
+        print(full.headline_for("照料中心"))
         print("任何候选点都无法在时限内覆盖的村社区（需要现场研究：修步行道、设服务点或上门服务）：")
         to_chinese(full.infeasible.head(8))
         """
@@ -138,7 +138,7 @@ CELLS = [
     code(
         """
         curve_model = allocate(villages, candidates, model="mclp", cost=cost, minutes=settings.daycare_minutes_rural,
-                               p=n_full, existing=daycare, weight="elderly", curve="optimal")
+                               p=n_full, existing=daycare, weight_col="elderly", curve="optimal")
         curve = curve_model.coverage_curve
         print(f"{n_full} 次求解共 {curve_model.solve_time_s:.1f} 秒")
         to_chinese(curve.iloc[[0, 10, 20, 40, 60, 80, 100, 120, n_full]][
@@ -153,8 +153,8 @@ CELLS = [
     code(
         """
         plan = allocate(villages, candidates, model="mclp", cost=cost, minutes=settings.daycare_minutes_rural, p=40,
-                        existing=daycare, weight="elderly")
-        print(plan.headline("照料中心"))
+                        existing=daycare, weight_col="elderly")
+        print(plan.headline_for("照料中心"))
         print(f"求解 {plan.solve_time_s:.1f} 秒，{plan.status_zh}")
         to_chinese(plan.selected.drop(columns="geometry").head(10))
         """

@@ -44,7 +44,7 @@ CELLS = [
     ),
     code(
         """
-        cem = mzgeo.cemetery_coverage(drive, cemeteries, townships, minutes=30)
+        cem = mzgeo.cemetery_coverage(cemeteries, townships, network=drive, minutes=30)
         print(cem.townships["status"].value_counts().to_dict())
         to_chinese(cem.unserved[["name", "parent_code", "n_public", "mean_minutes", "n_reachable",
                                  "remaining_reachable", "status"]])
@@ -60,8 +60,8 @@ CELLS = [
     ),
     code(
         """
-        cem_v = mzgeo.cemetery_coverage(drive, cemeteries, townships, minutes=30, demand=demo.villages,
-                                        weight="population")
+        cem_v = mzgeo.cemetery_coverage(cemeteries, townships, network=drive, minutes=30, demand=demo.villages,
+                                        weight_col="population")
         to_chinese(cem_v.unserved[["name", "parent_code", "demand_total", "share_covered", "mean_minutes",
                                    "remaining_reachable", "status"]])
         """
@@ -152,7 +152,7 @@ CELLS = [
         wider = {**settings.burial_buffer_m, "高速公路": 300.0, "铁路": 300.0}
         check_300 = mzgeo.burial_zone_check(
             demo.graves, lines={"道路": demo.roads, "铁路": demo.railways, "主要河道": main_rivers},
-            zones=demo.zones, buffers=wider, units=townships,
+            zones=demo.zones, buffers_m=wider, units=townships,
         )
         print("默认距离：", int(check.points["violates"].sum()), "座；高速、铁路放宽到 300 米：",
               int(check_300.points["violates"].sum()), "座")
