@@ -36,8 +36,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_map(args: argparse.Namespace) -> int:
-    from ..layers import set_kind
     from .. import maps
+    from ..layers import set_kind
 
     bm = None if args.basemap.lower() in {"none", "无", ""} else args.basemap
     fpath, _ = _split_spec(args.path)
