@@ -255,7 +255,7 @@ def test_python_writers_refuse_their_inputs(inputs, tmp_path):
     counties_path = inputs / "counties.gpkg"
     lines = mzgeo.boundary_lines(mzgeo.read_layer(counties_path, "units"))
     with pytest.raises(InputError, match="输入文件"):
-        lines.to_file(counties_path)
+        lines.to_gpkg(counties_path)
     with pytest.raises(InputError, match="输入文件"):
         lines.to_excel(counties_path)
     mk_path = inputs / "界桩登记表.xlsx"
@@ -266,7 +266,7 @@ def test_python_writers_refuse_their_inputs(inputs, tmp_path):
         check.to_html(mk_path)
     with pytest.raises(InputError, match="输入文件"):
         check.to_excel(counties_path)
-    sheet = Path(check.to_excel(tmp_path / "检查表.xlsx")[0])
+    sheet = check.to_excel(tmp_path / "检查表.xlsx")
     back = mzgeo.read_inspection_results(sheet)
     digest = hashlib.sha256(sheet.read_bytes()).hexdigest()
     with pytest.raises(InputError, match="输入文件"):
