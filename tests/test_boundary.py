@@ -297,7 +297,7 @@ def test_sequence_checks(test_line):
     assert "编号跳号：缺少序号 006、007" in m["finding"].iloc[6]
     assert "颠倒" in m["finding"].iloc[2] and "00120031" in m["finding"].iloc[2]
     assert "编号重复（共 2 处）" in m["finding"].iloc[4]
-    s = res.summary.set_index("line_name").loc["测试线"]
+    s = res.summary().set_index("line_name").loc["测试线"]
     assert s["numbering"] == "沿里程递增" and s["missing_sequences"] == "006、007" and s["line_code"] == "0012"
 
 
@@ -305,7 +305,7 @@ def test_descending_numbering_is_not_out_of_order(test_line):
     ids = ["00120031", "00120021", "00120011"]
     res = mzgeo.markers_on_lines(test_line, markers(ids, [(100, 0), (600, 0), (1100, 0)]), max_gap_km=100)
     assert not res.markers["out_of_order"].any()
-    assert res.summary["numbering"].iloc[0] == "沿里程递减"
+    assert res.summary()["numbering"].iloc[0] == "沿里程递减"
 
 
 def test_type_and_line_code_checks(test_line):
@@ -680,7 +680,7 @@ def _contract(result, tmp_path, stem):
 
     assert isinstance(result.params, dict) and result.params
     assert list(result.problems.columns) == PROBLEM_COLUMNS
-    head = result.headline()
+    head = result.headline
     assert isinstance(head, str) and re.search(r"[\u4e00-\u9fff]", head)
     page = result._repr_html_()
     assert head.split("，")[0] in page and "<table" in page
@@ -693,7 +693,7 @@ def test_boundary_lines_contract(three, tmp_path):
     res = mzgeo.boundary_lines(three)
     head = _contract(res, tmp_path, "lines")
     assert head.startswith(f"界线 {len(res.lines)} 条")
-    assert res.summary["length_km"].tolist() == pytest.approx((res.lines["length_m"] / 1000).tolist())
+    assert res.summary()["length_km"].tolist() == pytest.approx((res.lines["length_m"] / 1000).tolist())
     gpkg = res.to_gpkg(tmp_path / "lines.gpkg")
     assert isinstance(gpkg, Path) and len(gpd.read_file(gpkg, layer="lines")) == len(res.lines)
     assert not hasattr(res, "to_file")
@@ -722,4 +722,4 @@ def test_checklist_contract(checklist, tmp_path):
     assert len(checklist.problems) == len(checklist.findings)
     assert checklist.problems["problem"].tolist() == checklist.findings["category"].astype(str).tolist()
     assert isinstance(checklist.to_html(tmp_path / "c.html"), Path)
-    assert list(checklist.summary["line_name"]) == checklist.line_names
+    assert list(checklist.summary()["line_name"]) == checklist.line_names

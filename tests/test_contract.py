@@ -75,10 +75,11 @@ def _results(d):
 
 #: Result classes whose packages are adopting the contract in other branches of issue 12
 #: (``test_pending_classes_still_pending`` fails once one honours it: then move it to the checks).
-PENDING = {"BoundaryLines", "MarkerCheck", "InspectionChecklist", "InspectionResults"}
-#: Location models honour the contract too; they are checked model by model in test_locate_contract.py
-#: and here once on a real instance (test_location_model_honours_the_contract).
+PENDING: set[str] = set()
+#: Location models and boundary results honour the contract too; they are checked model by model in
+#: test_locate_contract.py and test_boundary.py, and here once each on a real instance.
 LOCATE = {"LocationModel", "AllocationResult"}
+BOUNDARY = {"BoundaryLines", "MarkerCheck", "InspectionChecklist", "InspectionResults"}
 CONTRACT = ("params", "problems", "to_excel", "to_gpkg", "headline", "summary", "_repr_html_")
 
 
@@ -113,7 +114,7 @@ def test_every_analysis_result_honours_the_contract(data, tmp_path):
         assert "参数" in openpyxl.load_workbook(xlsx, read_only=True).sheetnames, name
         gpkg = res.to_gpkg(tmp_path / f"{name}.gpkg")
         assert isinstance(gpkg, Path) and gpkg.exists() and len(pyogrio.list_layers(gpkg)), name
-    exported = {n for n, c in _exported_result_classes().items() if n not in PENDING | LOCATE}
+    exported = {n for n, c in _exported_result_classes().items() if n not in PENDING | LOCATE | BOUNDARY}
     assert exported == seen  # every exported analysis result was checked, none forgotten
 
 
@@ -129,6 +130,26 @@ def test_location_model_honours_the_contract(data, tmp_path):
     assert isinstance(m.summary(), pd.DataFrame) and len(m.summary()) >= 1
     assert "<table" in m._repr_html_()
     assert isinstance(m.to_excel(tmp_path / "m.xlsx"), Path) and isinstance(m.to_gpkg(tmp_path / "m.gpkg"), Path)
+
+
+def test_boundary_results_honour_the_contract(tmp_path):
+    demo = mzgeo.load_demo()
+    counties = demo.units_county[demo.units_county.in_huzhou]
+    lines = mzgeo.boundary_lines(counties)
+    check = mzgeo.markers_on_lines(lines, demo.markers)
+    checklist = mzgeo.inspection_checklist(lines, check)
+    for res in (lines, check, checklist):
+        name = type(res).__name__
+        assert all(hasattr(res, a) for a in CONTRACT), name
+        assert isinstance(res.params, dict), name
+        assert list(res.problems.columns) == PROBLEM_COLUMNS, name
+        assert isinstance(res.headline, str) and CJK.search(res.headline), name
+        assert isinstance(res.summary(), pd.DataFrame) and len(res.summary()), name
+        assert "<table" in res._repr_html_(), name
+        assert isinstance(res.to_excel(tmp_path / f"{name}.xlsx"), Path), name
+    assert isinstance(lines.to_gpkg(tmp_path / "lines.gpkg"), Path)
+    assert isinstance(check.to_gpkg(tmp_path / "check.gpkg"), Path)
+    assert {"lines", "markers"} <= set(pyogrio.list_layers(checklist.to_gpkg(tmp_path / "checklist.gpkg"))[:, 0])
 
 
 def test_pending_classes_still_pending():

@@ -1,7 +1,7 @@
 """The result contract of :mod:`mzgeo.boundary` (private): problems, headline, notebook table, GeoPackage.
 
 Every boundary result has ``.params`` (dict), ``.problems`` (a frame with the columns of
-:data:`mzgeo.analysis.PROBLEM_COLUMNS`), ``.summary`` (a per-line table), ``headline()``
+:data:`mzgeo.analysis.PROBLEM_COLUMNS`), ``summary()`` (a per-line table), ``headline``
 (one Chinese sentence), ``_repr_html_()`` and writers returning a :class:`~pathlib.Path`.
 """
 

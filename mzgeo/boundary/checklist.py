@@ -21,7 +21,7 @@ from .. import settings
 from .._files import SOURCE_PATHS, atomic_path, refuse_inputs, source_paths
 from ..errors import InputError
 from . import _geometry, _sheets
-from ._result import problem_rows, problems_frame, repr_html
+from ._result import problem_rows, problems_frame, repr_html, write_gpkg
 from ._sheets import (
     CROSSING_SHEET_COLUMNS,
     FINDING_SHEET_COLUMNS,
@@ -100,6 +100,28 @@ class InspectionChecklist:
             msg = f"检查表中没有界线 {'、'.join(unknown)}；可选：{'、'.join(self.line_names)}"
             raise InputError(msg)
         return wanted
+
+    def to_gpkg(self, path: str | os.PathLike) -> Path:
+        """Write the checklist's layers to one GeoPackage (atomic).
+
+        Layers: ``lines``, ``markers`` and, when present, ``stretches``, ``crossings``, ``junctions``.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Destination ``.gpkg``.
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+        """
+        layers = {"lines": self.lines, "markers": self.markers}
+        for key in ("stretches", "crossings", "junctions"):
+            frame = getattr(self, key)
+            if frame is not None and len(frame):
+                layers[key] = frame
+        return write_gpkg(path, layers, self)
 
     def to_excel(
         self,
@@ -181,7 +203,6 @@ class InspectionChecklist:
             raise InputError(msg)
         return names
 
-    @property
     def summary(self) -> pd.DataFrame:
         """Per line (no geometry): the table of :attr:`lines`, as on the 界线概况 sheets."""
         return pd.DataFrame(self.lines.drop(columns=self.lines.geometry.name)).reset_index(drop=True)
@@ -196,6 +217,7 @@ class InspectionChecklist:
         return problems_frame([problem_rows("inspection_finding", "界线联检", f.index, f["subject"], msg)]).assign(
             problem=f["category"].astype(str).to_numpy())
 
+    @property
     def headline(self) -> str:
         """Return one Chinese sentence: lines, markers, findings, lines due this year or overdue."""
         due = self.lines["due"].astype(str) if "due" in self.lines.columns else pd.Series(dtype=str)
@@ -204,7 +226,7 @@ class InspectionChecklist:
                 f"问题清单 {len(self.findings)} 条；逾期或本年到期的界线 {n_due} 条")
 
     def _repr_html_(self) -> str:
-        return repr_html("界线联检检查表", self.headline(), self.summary, self.problems)
+        return repr_html("界线联检检查表", self.headline, self.summary(), self.problems)
 
     def to_html(self, path: str | os.PathLike, *, lines: str | Iterable[str] | None = None) -> Path:
         """Write one self-contained printable HTML file, a page per line (atomic).
@@ -395,7 +417,7 @@ def inspection_checklist(
         junctions = gpd.GeoDataFrame({c: [] for c in _geometry.JUNCTION_COLUMNS}, geometry="geometry", crs=frame.crs)
         gaps = gpd.GeoDataFrame({c: [] for c in _geometry.GAP_COLUMNS}, geometry="geometry", crs=frame.crs)
 
-    summary = check.summary.set_index("line_name")
+    summary = check.line_summary.set_index("line_name")
     out = frame.reset_index(drop=True).copy()
     for col in ("side_a_name", "side_a_code", "side_b_name", "side_b_code", "junctions"):
         if col not in out.columns:

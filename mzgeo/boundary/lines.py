@@ -88,7 +88,6 @@ class BoundaryLines:
         """Return the number of lines."""
         return len(self.lines)
 
-    @property
     def summary(self) -> pd.DataFrame:
         """Per line: name, sides, length (km), parts, tri-junctions, naming rule (no geometry)."""
         cols = [c for c in ("line_name", "line_code", "side_a_name", "side_b_name", "n_parts", "junctions",
@@ -113,6 +112,7 @@ class BoundaryLines:
                 for k in ("data_gap", "data_overlap") if (key == k).any()]
         return problems_frame(rows)
 
+    @property
     def headline(self) -> str:
         """Return one Chinese sentence: lines, total length, tri-junctions, gaps and overlaps."""
         km = float(self.lines["length_m"].sum()) / 1000.0 if len(self.lines) else 0.0
@@ -122,7 +122,7 @@ class BoundaryLines:
                 f"区划面缝隙 {n_gap} 处、重叠 {n_ovl} 处")
 
     def _repr_html_(self) -> str:
-        return repr_html("行政区域界线", self.headline(), self.summary, self.problems)
+        return repr_html("行政区域界线", self.headline, self.summary(), self.problems)
 
     def to_excel(self, path: str | os.PathLike) -> Path:
         """Write 界线, 三交点, 缝隙与重叠 and the parameters to one workbook (atomic).

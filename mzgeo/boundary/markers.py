@@ -505,7 +505,7 @@ class MarkerCheck:
         Stretches longer than ``max_gap_km`` without a marker: ``line_name``, ``from_km``,
         ``to_km``, ``length_km``, ``from_marker``, ``to_marker`` (起点/终点 at line ends),
         geometry (the stretch of line).
-    summary : pandas.DataFrame
+    line_summary : pandas.DataFrame
         Per line: ``line_name``, ``line_code``, ``line_code_source``, ``length_km``,
         ``n_markers``, ``n_flagged``, ``numbering`` (沿里程递增/递减),
         ``missing_sequences``, ``n_stretches``.
@@ -515,7 +515,7 @@ class MarkerCheck:
 
     markers: gpd.GeoDataFrame
     stretches: gpd.GeoDataFrame
-    summary: pd.DataFrame
+    line_summary: pd.DataFrame
     params: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -540,15 +540,20 @@ class MarkerCheck:
             rows.append(problem_rows("marker_gap", "界线 lines", st.index, st["line_name"], msg))
         return problems_frame(rows)
 
+    def summary(self) -> pd.DataFrame:
+        """Return the per-line table (:attr:`line_summary`), as every result's ``summary()`` does."""
+        return self.line_summary
+
+    @property
     def headline(self) -> str:
         """Return one Chinese sentence: markers checked, flagged, stretches without markers."""
         n_flag = int(self.markers["flagged"].sum()) if "flagged" in self.markers.columns else 0
-        n_lines = int(self.summary["line_name"].nunique()) if "line_name" in self.summary.columns else 0
+        n_lines = int(self.line_summary["line_name"].nunique()) if "line_name" in self.line_summary.columns else 0
         return (f"界桩 {len(self.markers)} 个（{n_lines} 条界线），自动检查发现问题 {n_flag} 个；"
                 f"无界桩段 {len(self.stretches)} 段")
 
     def _repr_html_(self) -> str:
-        return repr_html("界桩检查", self.headline(), self.summary, self.problems)
+        return repr_html("界桩检查", self.headline, self.line_summary, self.problems)
 
     def to_excel(self, path: str | os.PathLike) -> Path:
         """Write 界线汇总, 界桩, 无界桩段 (and 数据问题 when there are) with the parameters to one workbook.
@@ -565,7 +570,7 @@ class MarkerCheck:
         """
         from ..report import write_excel
 
-        sheets = {"界线汇总": self.summary, "界桩": self.markers, "无界桩段": self.stretches}
+        sheets = {"界线汇总": self.line_summary, "界桩": self.markers, "无界桩段": self.stretches}
         problems = self.problems
         if len(problems):
             sheets["数据问题"] = problems
@@ -677,7 +682,7 @@ def markers_on_lines(
     Returns
     -------
     MarkerCheck
-        ``.markers``, ``.stretches``, ``.summary``, ``.params`` (see :class:`MarkerCheck`).
+        ``.markers``, ``.stretches``, ``.line_summary`` (also ``summary()``), ``.params`` (see :class:`MarkerCheck`).
 
     Raises
     ------
@@ -727,5 +732,5 @@ def markers_on_lines(
         "markers_on_lines: %d markers on %d lines, %d flagged, %d stretches > %.1f km",
         len(out), len(frame), int(out["flagged"].sum()), len(stretches), gap_km,
     )
-    return MarkerCheck(markers=out, stretches=stretches, summary=summary, params=params)
+    return MarkerCheck(markers=out, stretches=stretches, line_summary=summary, params=params)
 

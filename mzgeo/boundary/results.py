@@ -76,7 +76,6 @@ class InspectionResults:
         """The problems of severity ``"error"``."""
         return [p for p in self.problems if p.severity == "error"]
 
-    @property
     def summary(self) -> pd.DataFrame:
         """Per line: markers read back, markers needing repair or re-survey, displaced markers."""
         m = self.markers
@@ -89,6 +88,7 @@ class InspectionResults:
             "displaced": g["displaced"].sum().astype("int64"),
         }).rename_axis("line_name").reset_index()
 
+    @property
     def headline(self) -> str:
         """Return one Chinese sentence: markers read back, repairs, errors in the files."""
         return (f"读回界桩 {len(self.markers)} 个，需维修或重测 {len(self.repairs)} 个；"
@@ -98,8 +98,8 @@ class InspectionResults:
         import html
 
         rows = "".join(f"<li>{html.escape(str(p))}</li>" for p in self.problems[:20])
-        summary = self.summary.rename(columns={c: column_label(c, "inspection") for c in self.summary.columns})
-        return (f"<div><strong>界线联检结果</strong><p>{html.escape(self.headline())}</p>"
+        summary = self.summary().rename(columns={c: column_label(c, "inspection") for c in self.summary().columns})
+        return (f"<div><strong>界线联检结果</strong><p>{html.escape(self.headline)}</p>"
                 f"{summary.to_html(index=False, escape=True, border=0)}<ul>{rows}</ul></div>")
 
     def to_excel(self, path: str | os.PathLike) -> Path:

@@ -120,7 +120,7 @@ CELLS = [
         """
         markers = demo.markers[demo.markers["line_name"].isin(LINES)]
         check = mzgeo.markers_on_lines(lines, markers, line_codes=demo.line_codes)
-        display(to_chinese(check.summary))
+        display(to_chinese(check.summary()))
         flagged = check.markers[check.markers["flagged"]]
         print("发现问题的界桩：", len(flagged), "个")
         to_chinese(flagged[["line_name", "marker_id", "marker_type", "chainage_km", "offset_m", "finding"]])
@@ -176,7 +176,7 @@ CELLS = [
     ),
     code(
         """
-        books = checklist.to_excel(OUT / "检查表", per_line_workbooks=True)
+        books = checklist.to_excel_per_line(OUT / "检查表")
         page = checklist.to_html(OUT / "界线联检检查表.html")
         for f in [*books, page]:
             print(f)
