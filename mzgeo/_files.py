@@ -1,5 +1,7 @@
-"""Shared file helpers: atomic writes, input protection, file errors in the user's terms, and
-neutralising user text for spreadsheets.
+"""Shared file helpers: atomic writes, input protection, file errors, spreadsheet-safe text.
+
+Atomic writes, protection of inputs, file errors in the user's terms, and neutralising user text
+for spreadsheets.
 
 Inputs are never modified: :func:`mzgeo.read_layer` records the resolved path of the file a
 layer was read from in ``gdf.attrs["mzgeo_source_paths"]`` (:data:`SOURCE_PATHS`); results keep
@@ -39,7 +41,7 @@ _SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sb
 
 
 def path_key(path: str | os.PathLike) -> str:
-    """A comparable key of a file path: absolute, symlinks resolved, Shapefile parts as ``.shp``.
+    """Return a comparable key of a file path: absolute, symlinks resolved, Shapefile parts as ``.shp``.
 
     Two paths with the same key name the same file (or the same Shapefile), whether given
     relative, absolute or through a symbolic link.
@@ -112,7 +114,7 @@ def refuse_inputs(path: str | os.PathLike, sources: Iterable[str], *, what: str 
 
 
 def file_error(exc: OSError, path: str | os.PathLike | None = None, *, action: str = "访问") -> FileAccessError:
-    """A :class:`FileAccessError` in the user's terms for an :class:`OSError` on ``path``.
+    """Return a :class:`FileAccessError` in the user's terms for an :class:`OSError` on ``path``.
 
     Parameters
     ----------

@@ -130,7 +130,7 @@ def wgs84_to_gcj02(lon: Any, lat: Any) -> tuple[Any, Any]:
     --------
     >>> lon, lat = wgs84_to_gcj02(120.0865, 30.8944)
     >>> round(lon - 120.0865, 4), round(lat - 30.8944, 4)
-    (0.0048, -0.0024)
+    (0.0049, -0.002)
     """
     x, y, scalar = _as_arrays(lon, lat)
     d_lon, d_lat = _gcj_delta(x, y)
@@ -263,7 +263,7 @@ def gk_epsg_for_lon(lon: float) -> int:
 
 
 def metric_crs(gdf: Any = None, *, lon: float | None = None) -> pyproj.CRS:
-    """The metric CRS used for analysis.
+    """Return the metric CRS used for analysis.
 
     ``settings.metric_crs`` when set, else the CGCS2000 3-degree Gauss-Krüger zone of the
     data's mean longitude.

@@ -18,8 +18,8 @@ format file ``data/养老机构.csv`` (GBK, Chinese headers, GCJ-02 coordinates)
 Examples
 --------
 >>> from mzgeo.demo import load_demo
->>> demo = load_demo()  # doctest: +SKIP
->>> demo.villages.crs.to_epsg(), len(demo["villages"])  # doctest: +SKIP
+>>> demo = load_demo()
+>>> demo.villages.crs.to_epsg(), len(demo["villages"])
 (4549, 1211)
 """
 
@@ -143,6 +143,7 @@ class Demo(Mapping[str, pd.DataFrame]):
         self.folder = folder
 
     def __getitem__(self, name: str) -> pd.DataFrame:
+        """Return one item by key."""
         try:
             return self._layers[name]
         except KeyError:
@@ -150,6 +151,7 @@ class Demo(Mapping[str, pd.DataFrame]):
             raise KeyError(msg) from None
 
     def __getattr__(self, name: str) -> Any:
+        """Return an attribute by name (lazily)."""
         if name.startswith("_"):
             raise AttributeError(name)
         layers = self.__dict__.get("_layers", {})
@@ -159,12 +161,15 @@ class Demo(Mapping[str, pd.DataFrame]):
         raise AttributeError(msg)
 
     def __iter__(self) -> Iterator[str]:
+        """Iterate over the items."""
         return iter(self._layers)
 
     def __len__(self) -> int:
+        """Return the number of items."""
         return len(self._layers)
 
     def __dir__(self) -> list[str]:
+        """List the attribute names."""
         return sorted(set(super().__dir__()) | set(self._layers))
 
     def summary(self) -> pd.DataFrame:
@@ -182,6 +187,7 @@ class Demo(Mapping[str, pd.DataFrame]):
         return pd.DataFrame(rows)
 
     def __repr__(self) -> str:
+        """Return a short description of the object."""
         lines = [f"<Demo 湖州示例数据: {len(self)} 个图层>"]
         for r in self.summary().itertuples():
             lines.append(f"  {r.layer:<15} {r.rows:>6} 行  {r.source}")
@@ -189,7 +195,7 @@ class Demo(Mapping[str, pd.DataFrame]):
 
 
 def demo_path(name: str | None = None) -> Path:
-    """The folder of the demo data, or one file in it.
+    """Return the folder of the demo data, or one file in it.
 
     The folder is ``$MZGEO_DEMO_DIR`` when that variable is set, else the ``data/`` folder of
     the source checkout beside the package (found from this file, so it works with an
@@ -261,7 +267,7 @@ def _read_all(folder: Path) -> dict[str, pd.DataFrame]:
 
 
 def _cached(folder: Path) -> dict[str, pd.DataFrame]:
-    """The layers of ``folder``, read once per process (reread when the files change)."""
+    """Return the layers of ``folder``, read once per process (reread when the files change)."""
     files = [folder / GPKG_NAME, folder / CSV_NAME]
     stamp = tuple(p.stat().st_mtime_ns if p.exists() else -1 for p in files)
     key = (str(folder.resolve()), stamp)
@@ -304,8 +310,8 @@ def load_demo(crs: Any = None) -> Demo:
 
     Examples
     --------
-    >>> demo = load_demo()  # doctest: +SKIP
-    >>> demo.summary()[["layer", "rows"]].head(3)  # doctest: +SKIP
+    >>> demo = load_demo()
+    >>> demo.summary()[["layer", "rows"]].head(3)
              layer  rows
     0   units_city     6
     1 units_county    15

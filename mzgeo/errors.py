@@ -37,7 +37,8 @@ class FileAccessError(InputError, OSError):
     Also an :class:`OSError`, so ``except OSError`` keeps working for callers that do not know mzgeo.
     """
 
-    def __str__(self) -> str:  # the Chinese message, not OSError's "[Errno n] ..." form
+    def __str__(self) -> str:
+        """Return the Chinese message, not OSError's ``[Errno n] ...`` form."""
         return str(self.args[0]) if self.args else ""
 
 
@@ -94,6 +95,7 @@ class Problem:
     code: str = ""
 
     def __str__(self) -> str:
+        """Return the message as the user reads it."""
         where = []
         if self.file:
             where.append(f"文件 {self.file}")
@@ -114,6 +116,7 @@ class ValidationError(MzgeoError, ValueError):
     file: str | None = None
 
     def __post_init__(self) -> None:
+        """Check and normalise the fields."""
         super().__init__(str(self))
 
     @property
@@ -122,6 +125,7 @@ class ValidationError(MzgeoError, ValueError):
         return [p for p in self.problems if p.severity == "error"]
 
     def __str__(self) -> str:
+        """Return the message as the user reads it."""
         n_err = len(self.errors)
         head = f"{self.file or '输入数据'} 有 {n_err} 个错误（共 {len(self.problems)} 个问题）："
         return "\n".join([head, *(f"  {p}" for p in self.problems)])

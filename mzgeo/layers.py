@@ -314,7 +314,7 @@ _VALUE_LOOKUP: dict[str, dict[str, str]] = {
 
 
 def get_spec(kind: str) -> LayerSpec:
-    """The :class:`LayerSpec` of a kind given by English key or Chinese name.
+    """Return the :class:`LayerSpec` of a kind given by English key or Chinese name.
 
     Parameters
     ----------
@@ -515,7 +515,7 @@ def parse_booleans(series: pd.Series, column: str | None = None) -> tuple[pd.Ser
 
 
 def alias_table(kind: str | None = None) -> pd.DataFrame:
-    """The accepted column headers per kind, for documentation and the CLI.
+    """Return the accepted column headers per kind, for documentation and the CLI.
 
     Parameters
     ----------
@@ -571,5 +571,5 @@ def set_kind(gdf: pd.DataFrame, kind: str, source: str | None = None) -> pd.Data
 
 
 def kind_of(gdf: pd.DataFrame) -> str | None:
-    """The layer kind recorded in ``attrs`` (or ``None``)."""
+    """Return the layer kind recorded in ``attrs`` (or ``None``)."""
     return gdf.attrs.get("mzgeo_kind")

@@ -48,7 +48,7 @@ class DemoSummary:
     results: dict[str, Any] = field(default_factory=dict)
 
     def text(self) -> str:
-        """A short Chinese summary: headline figures, files, step times."""
+        """Return a short Chinese summary: headline figures, files, step times."""
         lines = ["", "== mzgeo 示例（湖州，示例数据（合成））==", *self.headlines, "", "输出文件："]
         lines += [f"  {p}" for p in self.files]
         lines += ["", "各步骤耗时（秒）："]
@@ -322,6 +322,6 @@ def _derived(gdf: Any) -> Any:
 
 
 def _with_figures(units: Any, table: pd.DataFrame, cols: list[str]) -> Any:
-    """Unit polygons joined with per-unit figures by code."""
+    """Return unit polygons joined with per-unit figures by code."""
     keep = ["code", *[c for c in cols if c in table.columns and c not in units.columns]]
     return units.merge(table[keep].drop_duplicates("code"), on="code", how="left")

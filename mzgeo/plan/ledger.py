@@ -54,7 +54,7 @@ _LABELS = {
 
 
 def _pct(x: float) -> str:
-    """A share as the bureau writes it: ``100%``, ``98.3%`` (one decimal, none when whole)."""
+    """Return a share as the bureau writes it: ``100%``, ``98.3%`` (one decimal, none when whole)."""
     if not np.isfinite(x):
         return "—"
     text = f"{100 * x:.1f}"
@@ -95,7 +95,7 @@ class LedgerResult:
         return self.table[self.table["county"] == "全市"].reset_index(drop=True)
 
     def sentences(self, county: str = "全市") -> list[str]:
-        """The bureau's year-end sentences for the city (or one county), one per project type.
+        """Return the bureau's year-end sentences for the city (or one county), one per project type.
 
         Parameters
         ----------
@@ -109,8 +109,11 @@ class LedgerResult:
 
         Examples
         --------
-        >>> r = ledger(projects, year=2017)  # doctest: +SKIP
-        >>> r.sentences()[0]  # doctest: +SKIP
+        >>> import mzgeo
+        >>> from mzgeo.demo import demo_path
+        >>> projects = mzgeo.read_layer(demo_path("年度任务台账2017.csv"), "projects", crs="gcj02")
+        >>> r = ledger(projects, year=2017)
+        >>> r.sentences()[0]
         '120个避灾安置场所新建改建任务，已动工120个，动工率100%，完工118个，完工率98.3%'
         """
         rows = self.table[self.table["county"] == county]
@@ -187,6 +190,7 @@ class LedgerResult:
         return out
 
     def __repr__(self) -> str:
+        """Return a short description of the object."""
         return f"<LedgerResult {self.params.get('year')} 年：{len(self.projects)} 个项目>"
 
 

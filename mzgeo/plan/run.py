@@ -94,7 +94,7 @@ class RunSummary:
     changed_inputs: list[str] = field(default_factory=list)
 
     def text(self) -> str:
-        """A short Chinese summary for the CLI: ledger sentences, changed inputs, files, step times."""
+        """Return a short Chinese summary for the CLI: ledger sentences, changed inputs, files, step times."""
         m = self.manifest
         lines = ["", f"== mzgeo 计划运行：{m.get('plan', {}).get('name', '')} =="]
         lines += [f"  {s}" for s in m.get("ledger", {}).get("sentences", [])]
@@ -424,7 +424,7 @@ def _version(dist: str) -> str | None:
 
 
 def _write_map(key: str, a: dict, result: Any, layers: dict, path: Path) -> list[Path]:
-    """The analysis's HTML map (offline), drawn with mzgeo.maps as in the demo."""
+    """Return the analysis's HTML map (offline), drawn with mzgeo.maps as in the demo."""
     maps, s = mzgeo.maps, mzgeo.settings
     units = _units(layers, a.get("units"))
     if units is None:

@@ -121,7 +121,7 @@ class Plan:
         return str(self.data.get("plan", {}).get("name", Path(self.source).stem))
 
     def analyses(self) -> dict[str, dict[str, Any]]:
-        """The enabled analyses in run order."""
+        """Return the enabled analyses in run order."""
         given = self.data.get("analyses", {})
         return {k: v for k, v in given.items() if k in ANALYSES and v.get("enabled", True)}
 
