@@ -62,6 +62,9 @@ class LayerSpec:
         Columns whose values must not repeat.
     categories : dict
         Allowed values per column (after alias mapping of the values).
+    table_ok : bool
+        A table of this kind may come without coordinates (e.g. a projects ledger that names
+        county and township only): it is read with empty geometries instead of an error.
     """
 
     key: str
@@ -72,6 +75,7 @@ class LayerSpec:
     numeric: tuple[str, ...] = ()
     unique: tuple[str, ...] = ()
     categories: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    table_ok: bool = False
 
 
 #: The layer kinds (English key → spec).
@@ -167,6 +171,7 @@ KINDS: dict[str, LayerSpec] = {
             numeric=("planned", "year", "delivered", "nursing_delivered"),
             unique=("code",),
             categories={"project_type": ("避灾安置场所", "居家养老服务照料中心", "养老机构床位", "骨灰堂", "公墓", "坟墓治理")},
+            table_ok=True,
         ),
     ]
 }

@@ -189,3 +189,22 @@ def test_projects_from_excel_with_date_cells(tmp_path: Path) -> None:
     assert once["institutions"]["beds"].sum() == 24120 + 100 and len(once["institutions"]) == 141
     assert twice["institutions"]["beds"].sum() == 24120 + 200 and list(twice["institutions"].columns).count(
         "project_code") == 1
+
+
+def test_projects_table_without_coordinates_is_read(tmp_path):
+    """A ledger naming county and township only (no lon/lat): read, and the same sentences."""
+    import mzgeo
+    from mzgeo.demo import demo_path
+
+    src = demo_path("年度任务台账2017.csv")
+    with_xy = mzgeo.read_layer(src, "projects", crs="gcj02")
+    raw = pd.read_csv(src, encoding="gbk")
+    drop = [c for c in raw.columns if c in ("经度", "纬度", "lon", "lat", "lng")]
+    assert drop
+    path = tmp_path / "台账无坐标.csv"
+    raw.drop(columns=drop).to_csv(path, index=False, encoding="gbk")
+    report = mzgeo.validate(path, "projects")
+    assert not [p for p in report.problems if p.severity == "error"]
+    table = mzgeo.read_layer(path, "projects")
+    assert len(table) == len(with_xy) and table.geometry.isna().all()
+    assert mzgeo.ledger(table, year=2017).sentences() == mzgeo.ledger(with_xy, year=2017).sentences()

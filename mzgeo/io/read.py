@@ -202,7 +202,10 @@ def read_layer(
     _emit_warnings(loaded.report)
     gdf = loaded.gdf
     assert gdf is not None  # no errors means a frame was built
-    out = _crs.to_metric(gdf) if metric else gdf.to_crs(4326)
+    if len(gdf) and gdf.geometry.isna().all():  # a table without coordinates (allowed kinds): nothing to project
+        out = gdf.copy()
+    else:
+        out = _crs.to_metric(gdf) if metric else gdf.to_crs(4326)
     out.attrs.clear()
     set_kind(out, kind, loaded.meta["source"])
     out.attrs["mzgeo_input_crs"] = loaded.meta.get("input_crs")
@@ -437,6 +440,11 @@ def _load(
         geoms, raw_xy, geom_col, consumed = _table_geometry(ctx)
 
     check_attributes(ctx)
+    if geoms is None and not raw.spatial and spec.table_ok:  # a table without coordinates, allowed for this kind
+        meta["input_crs"] = None
+        frame = ctx.data.drop(columns=consumed).rename(columns=displaced)
+        table = gpd.GeoDataFrame(frame, geometry=np.full(len(frame), None, dtype=object), crs=4326)
+        return _Loaded(table, ValidationReport(ctx.problems, name, spec.key), meta)
 
     # -- coordinate system ---------------------------------------------------------------------
     has_coords = geoms is not None and bool((~(shapely.is_missing(geoms) | shapely.is_empty(geoms))).any())
