@@ -485,7 +485,7 @@ def test_excel_all_lines_and_per_line(checklist, tmp_path):
     files = checklist.to_excel_per_line(tmp_path / "per_line")
     assert len(files) == 3 and all(f.suffix == ".xlsx" for f in files)
     res = mzgeo.read_inspection_results(files)  # several workbooks at once
-    assert len(res.markers) == 4 and {p.code for p in res.problems} == {"missing_status"}
+    assert len(res.markers) == 4 and {p.code for p in res.file_problems} == {"missing_status"}
     with pytest.raises(InputError):
         checklist.to_excel(path, lines="不存在线")
 
@@ -556,11 +556,11 @@ def test_read_back_filled_workbook(checklist, tmp_path):
     repairs = res.repairs.set_index("marker_id")
     assert set(repairs.index) == {"00010021", "=1+2"}
     assert "修复" in repairs.loc["00010021", "action"] and "重新测定坐标" in repairs.loc["=1+2", "action"]
-    codes = {(p.code, p.row, p.column) for p in res.problems}
+    codes = {(p.code, p.row, p.column) for p in res.file_problems}
     assert ("unknown_id", 7, "界桩编号") in codes
     assert ("missing_status", 7, "界桩状况") in codes
     assert ("missing_row", None, "界桩编号") in codes  # 00010041 was overwritten
-    assert all("界桩检查表" in p.file for p in res.problems)
+    assert all("界桩检查表" in p.file for p in res.file_problems)
     with pytest.raises(ValidationError) as err:
         mzgeo.read_inspection_results(path, strict=True)
     assert "99990011" in str(err.value)
@@ -579,7 +579,7 @@ def test_read_back_bad_coordinates(checklist, tmp_path):
         7: {"界桩状况": "移位", "实测X（米）": 40_500_000.0, "实测Y（米）": Y0},
     })
     res = mzgeo.read_inspection_results(path)
-    codes = {(p.code, p.row) for p in res.problems}
+    codes = {(p.code, p.row) for p in res.file_problems}
     assert ("out_of_range", 5) in codes and ("bad_status", 6) in codes and ("out_of_range", 7) in codes
     assert set(res.repairs["marker_id"]) == {"00010011", "00010041"}
     assert res.repairs.set_index("marker_id").loc["00010011", "action"].startswith("补设")

@@ -138,7 +138,12 @@ def test_boundary_results_honour_the_contract(tmp_path):
     lines = mzgeo.boundary_lines(counties)
     check = mzgeo.markers_on_lines(lines, demo.markers)
     checklist = mzgeo.inspection_checklist(lines, check)
-    for res in (lines, check, checklist):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        results = mzgeo.read_inspection_results(checklist.to_excel(tmp_path / "表.xlsx"))
+    assert list(results.problems.columns) == PROBLEM_COLUMNS
+    assert len(results.problems) == len(results.file_problems)
+    for res in (lines, check, checklist, results):
         name = type(res).__name__
         assert all(hasattr(res, a) for a in CONTRACT), name
         assert isinstance(res.params, dict), name

@@ -59,22 +59,43 @@ class InspectionResults:
     repairs : geopandas.GeoDataFrame
         The markers needing repair or re-survey (status 损坏/丢失/移位/字迹不清, or
         displacement beyond the tolerance).
-    problems : list of Problem
+    file_problems : list of Problem
         What is wrong in the file (unknown IDs, missing status, bad coordinates...), with
-        file and sheet, row and column as the user sees them.
+        file and sheet, row and column as the user sees them. :attr:`problems` gives the same
+        as a frame with the columns every result uses (``PROBLEM_COLUMNS``).
     params : dict
         Parameters applied.
     """
 
     markers: gpd.GeoDataFrame
     repairs: gpd.GeoDataFrame
-    problems: list[Problem] = field(default_factory=list)
+    file_problems: list[Problem] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def problems(self) -> pd.DataFrame:
+        """Return the file problems as a frame (columns ``PROBLEM_COLUMNS``, as every result).
+
+        ``item`` is the place (file, sheet, row, column as the user sees them), ``problem`` the code.
+        """
+        from ._result import problems_frame
+
+        rows = [pd.DataFrame({
+            "severity": [p.severity for p in self.file_problems],
+            "problem": [p.code or "inspection" for p in self.file_problems],
+            "layer": "联检检查表",
+            "item": [" ".join(str(x) for x in (p.file, f"第 {p.row} 行" if p.row else None,
+                                               f"「{p.column}」" if p.column else None) if x)
+                     for p in self.file_problems],
+            "name": None,
+            "message": [p.message for p in self.file_problems],
+        })] if self.file_problems else []
+        return problems_frame(rows)
 
     @property
     def errors(self) -> list[Problem]:
         """The problems of severity ``"error"``."""
-        return [p for p in self.problems if p.severity == "error"]
+        return [p for p in self.file_problems if p.severity == "error"]
 
     def summary(self) -> pd.DataFrame:
         """Per line: markers read back, markers needing repair or re-survey, displaced markers."""
@@ -92,12 +113,12 @@ class InspectionResults:
     def headline(self) -> str:
         """Return one Chinese sentence: markers read back, repairs, errors in the files."""
         return (f"读回界桩 {len(self.markers)} 个，需维修或重测 {len(self.repairs)} 个；"
-                f"文件问题 {len(self.problems)} 条（其中错误 {len(self.errors)} 条）")
+                f"文件问题 {len(self.file_problems)} 条（其中错误 {len(self.errors)} 条）")
 
     def _repr_html_(self) -> str:
         import html
 
-        rows = "".join(f"<li>{html.escape(str(p))}</li>" for p in self.problems[:20])
+        rows = "".join(f"<li>{html.escape(str(p))}</li>" for p in self.file_problems[:20])
         summary = self.summary().rename(columns={c: column_label(c, "inspection") for c in self.summary().columns})
         return (f"<div><strong>界线联检结果</strong><p>{html.escape(self.headline)}</p>"
                 f"{summary.to_html(index=False, escape=True, border=0)}<ul>{rows}</ul></div>")
@@ -117,7 +138,7 @@ class InspectionResults:
         """
         from ..report import write_excel
 
-        sheets = results_sheets(self.markers, self.repairs, self.problems)
+        sheets = results_sheets(self.markers, self.repairs, self.file_problems)
         return Path(write_excel(path, sheets, params=self.params, chinese=False, title="界线联检结果",
                                 sources=source_paths(self)))
 
@@ -581,12 +602,12 @@ def read_inspection_results(
         Displacement (m) beyond which the measured coordinates are reported as implausible.
     strict : bool
         Raise :class:`~mzgeo.ValidationError` when there are errors, instead of returning
-        them in ``.problems``.
+        them in ``.file_problems`` (and, as a frame, ``.problems``).
 
     Returns
     -------
     InspectionResults
-        ``.markers`` (updated register), ``.repairs``, ``.problems``, ``.params``.
+        ``.markers`` (updated register), ``.repairs``, ``.file_problems``, ``.problems`` (frame), ``.params``.
 
     Raises
     ------
@@ -612,4 +633,4 @@ def read_inspection_results(
     if strict and n_err:
         raise ValidationError(problems=problems, file=label)
     markers.attrs[SOURCE_PATHS] = tuple(str(_path_key(p)) for p in paths)  # never overwritten
-    return InspectionResults(markers=markers, repairs=repairs, problems=problems, params=params)
+    return InspectionResults(markers=markers, repairs=repairs, file_problems=problems, params=params)

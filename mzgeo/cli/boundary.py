@@ -63,8 +63,8 @@ def _cmd_boundary_results(args: argparse.Namespace) -> int:
     from ..boundary import read_inspection_results
 
     res = read_inspection_results([str(p) for p in args.paths])
-    errors = [p for p in res.problems if getattr(p, "severity", "error") == "error"]
-    for prob in res.problems:
+    errors = [p for p in res.file_problems if getattr(p, "severity", "error") == "error"]
+    for prob in res.file_problems:
         _echo(str(prob))
     _echo(f"需维修或重测的界桩：{len(res.repairs)} 个")
     _print_table(res.repairs.drop(columns="geometry", errors="ignore"))

@@ -239,7 +239,7 @@ CELLS = [
         results = mzgeo.read_inspection_results(filled)
         print("读回界桩", len(results.markers), "个；状况：", results.markers["status"].value_counts().to_dict())
         print("填写问题：")
-        for p in results.problems:
+        for p in results.file_problems:
             print("  ", p)
         to_chinese(results.repairs[["marker_id", "status", "displacement_m", "displaced", "action"]])
         """
