@@ -30,9 +30,11 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +45,7 @@ import pyproj
 import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import connected_components, dijkstra
+from scipy.spatial import cKDTree
 
 from .. import settings
 from ..errors import CRSError, DataWarning, InputError, NetworkError
@@ -66,6 +69,9 @@ _STATUS_ZH = {
 }
 
 _EPS_M = 1e-6  # positions closer than this to a segment end are put on the end node (m)
+_SNAP_TIE_M = 1e-6  # nearest distances closer than this (m) are settled by the exact STRtree query
+_SNAP_CACHE_LAYERS = 8  # snapped layers kept per network
+_SNAP_K = 16  # first number of sample points asked of the KD-tree per point
 
 
 # --- results -------------------------------------------------------------------------------
@@ -377,23 +383,131 @@ class Network:
         names = _str_values(points["name"]) if "name" in points.columns else None
         return geoms, points.index, names
 
-    def _snap(self, points: Any, max_snap_m: float | None, role: str = "points") -> _Snapped:
-        geoms, labels, names = self._prepare_points(points, role)
+    def _snap_index(self) -> dict[str, Any]:
+        """KD-tree over sample points of the main network's straight pieces (lazily built).
+
+        Every piece (two consecutive vertices of a segment line) is sampled at its ends and
+        at equal steps of at most ``spacing`` m, so every point of a piece lies within
+        ``half`` m of one of its samples.
+        """
+        if "snap_index" not in self._lazy:
+            _, ids = self._tree(main_only=True)
+            n_sub = np.maximum(np.diff(self._offsets)[ids] - 1, 0)
+            seg_of = np.repeat(ids, n_sub)
+            first = np.cumsum(n_sub) - n_sub
+            start = np.repeat(self._offsets[ids], n_sub) + (np.arange(int(n_sub.sum())) - np.repeat(first, n_sub))
+            a = self._coords[start]
+            b = self._coords[start + 1]
+            length = np.hypot(*(b - a).T)
+            spacing = max(float(np.median(length)) / 2.0, 1.0) if len(length) else 1.0
+            pieces = np.maximum(np.ceil(length / spacing), 1).astype(np.int64)
+            sub = np.repeat(np.arange(len(a)), pieces + 1)
+            k = np.arange(len(sub)) - np.repeat(np.cumsum(pieces + 1) - (pieces + 1), pieces + 1)
+            frac = k / pieces[sub]
+            pts = a[sub] + frac[:, None] * (b - a)[sub]
+            half = float((length / (2 * pieces)).max()) if len(length) else 0.0
+            self._lazy["snap_index"] = {
+                "tree": cKDTree(pts), "sub": sub, "seg": seg_of, "a": a, "b": b, "half": half,
+            }
+        return self._lazy["snap_index"]
+
+    def _nearest_kd(self, xy: np.ndarray, md: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Nearest main-network segment of points ``xy`` (m) via the sample KD-tree.
+
+        Returns ``(seg, dist, unsure)``: segment id (-1 when farther than ``md`` m), the
+        distance (m), and a mask of points whose answer is a near tie (two segments, or the
+        ``md`` limit, within ``_SNAP_TIE_M``) and must be settled by the STRtree query.
+        """
+        ix = self._snap_index()
+        tree, half = ix["tree"], ix["half"]
+        n = len(xy)
+        seg = np.full(n, -1, np.int64)
+        dist = np.full(n, np.inf)
+        unsure = np.zeros(n, bool)
+        if n == 0:
+            return seg, dist, unsure
+        # queries in spatial order (rows of 1 km cells): neighbouring points walk the same
+        # tree nodes, which keeps the KD-tree's memory reads in cache
+        cell = np.floor((xy - xy.min(axis=0)) / 1000.0)
+        todo = np.lexsort((cell[:, 0], cell[:, 1]))
+        k = _SNAP_K
+        while len(todo):
+            kk = min(k, tree.n)
+            d, i = tree.query(xy[todo], k=kk)
+            d = d.reshape(len(todo), kk)
+            i = i.reshape(len(todo), kk)
+            reach = d[:, :1] + half + _SNAP_TIE_M
+            far = d[:, 0] - half > md + _SNAP_TIE_M  # farther than md for sure
+            done = (d[:, -1] > reach[:, 0]) | (kk == tree.n)
+            todo, d, i, reach, done = todo[~far], d[~far], i[~far], reach[~far], done[~far]
+            rows = todo[done]
+            d, i, reach = d[done], i[done], reach[done]
+            cand = d <= reach
+            sub = ix["sub"][np.where(cand, i, 0)]
+            dc = np.where(cand, _point_segment_distance(xy[rows][:, None, :], ix["a"][sub], ix["b"][sub]), np.inf)
+            best = dc.min(axis=1)
+            near = dc <= (best + _SNAP_TIE_M)[:, None]
+            sid = ix["seg"][sub]
+            big = np.iinfo(np.int64).max
+            tie = np.where(near, sid, big).min(axis=1) != np.where(near, sid, -1).max(axis=1)
+            pick = sid[np.arange(len(rows)), dc.argmin(axis=1)]
+            within = best <= md
+            unsure[rows] = tie | (np.abs(best - md) <= _SNAP_TIE_M)
+            seg[rows] = np.where(within, pick, -1)
+            dist[rows] = best
+            todo = todo[~done]
+            k *= 4
+        return seg, dist, unsure
+
+    @staticmethod
+    def _snap_cache_key(geoms: np.ndarray, max_snap: float) -> bytes:
+        """Hash of the points' coordinates (NaN for empty/missing points) and ``max_snap`` (m)."""
+        h = hashlib.blake2b(digest_size=20)
         n = len(geoms)
+        xs, ys = _point_xy(geoms)
+        h.update(xs.tobytes())
+        h.update(ys.tobytes())
+        h.update(repr((n, max_snap)).encode())
+        return h.digest()
+
+    def _snap(self, points: Any, max_snap_m: float | None, role: str = "points", *,
+              _exact: bool = False) -> _Snapped:
+        geoms, labels, names = self._prepare_points(points, role)
         max_snap = settings.max_snap_m if max_snap_m is None else float(max_snap_m)
         if not max_snap >= 0:
             msg = f"max_snap_m 必须 ≥ 0，收到 {max_snap_m!r}"
             raise InputError(msg)
+        cache = self._lazy.setdefault("snap_cache", OrderedDict())
+        key = self._snap_cache_key(geoms, max_snap) + (b"x" if _exact else b"k")
+        if key in cache:
+            cache.move_to_end(key)
+            self._lazy["snap_cache_hits"] = self._lazy.get("snap_cache_hits", 0) + 1
+        else:
+            cache[key] = self._snap_geoms(geoms, max_snap, exact=_exact)
+            while len(cache) > _SNAP_CACHE_LAYERS:
+                cache.popitem(last=False)
+        status, seg, t, access, px, py = (a.copy() for a in cache[key])
+        return _Snapped(labels, names, status, seg, t, access, px, py)
+
+    def _snap_geoms(self, geoms: np.ndarray, max_snap: float, *, exact: bool) -> tuple[np.ndarray, ...]:
+        """Snap point geometries (in :attr:`crs`): status, segment, position, access, x, y."""
+        n = len(geoms)
         status = np.full(n, "too_far", dtype=object)
         seg = np.full(n, -1, np.int64)
         access = np.full(n, np.nan)
-        xs = shapely.get_x(geoms) if n else np.zeros(0)
-        ys = shapely.get_y(geoms) if n else np.zeros(0)
-        empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-        empty |= ~(np.isfinite(np.where(empty, 0.0, xs)) & np.isfinite(np.where(empty, 0.0, ys)))
+        xs, ys = _point_xy(geoms)
+        empty = ~(np.isfinite(xs) & np.isfinite(ys))
         status[empty] = "empty"
         todo = np.flatnonzero(~empty)
         md = None if math.isinf(max_snap) else max_snap
+        if len(todo) and not exact:
+            k_seg, k_dist, unsure = self._nearest_kd(np.column_stack([xs[todo], ys[todo]]), max_snap)
+            sure = ~unsure & (k_seg >= 0)
+            hit = todo[sure]
+            seg[hit] = k_seg[sure]
+            access[hit] = k_dist[sure]
+            status[hit] = "ok"
+            todo = todo[unsure]  # near ties: the exact query below decides, as before
         if len(todo):
             tree, ids = self._tree(main_only=True)
             (i_in, i_tree), dist = tree.query_nearest(geoms[todo], max_distance=md, return_distance=True,
@@ -402,12 +516,12 @@ class Network:
             seg[hit] = ids[i_tree]
             access[hit] = dist
             status[hit] = "ok"
-            rest = todo[status[todo] != "ok"]
-            if len(rest):
-                tree_all, ids_all = self._tree(main_only=False)
-                (j_in, _), _ = tree_all.query_nearest(geoms[rest], max_distance=md, return_distance=True,
-                                                      all_matches=False)
-                status[rest[j_in]] = "island"
+        rest = np.flatnonzero((status != "ok") & ~empty)
+        if len(rest):
+            tree_all, _ = self._tree(main_only=False)
+            (j_in, _), _ = tree_all.query_nearest(geoms[rest], max_distance=md, return_distance=True,
+                                                  all_matches=False)
+            status[rest[j_in]] = "island"
         ok = np.flatnonzero(status == "ok")
         t = np.full(n, np.nan)
         px = np.full(n, np.nan)
@@ -422,7 +536,7 @@ class Network:
             snapped = shapely.line_interpolate_point(lines, tt)
             px[ok] = shapely.get_x(snapped)
             py[ok] = shapely.get_y(snapped)
-        return _Snapped(labels, names, status, seg, t, access, px, py)
+        return status, seg, t, access, px, py
 
     def snap(self, points: Any, max_snap_m: float | None = None) -> pd.DataFrame:
         """Snap points to the nearest road segment of the main network.
@@ -783,6 +897,31 @@ class Network:
 
 
 # --- helpers -------------------------------------------------------------------------------
+
+def _point_xy(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates x, y (m) of point geometries; NaN for missing or empty points."""
+    xs = np.full(len(geoms), np.nan)
+    ys = np.full(len(geoms), np.nan)
+    have = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if have.any():
+        xs[have] = shapely.get_x(geoms[have])
+        ys[have] = shapely.get_y(geoms[have])
+    return xs, ys
+
+
+def _point_segment_distance(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Distance (m) from points ``p`` to straight pieces ``a``-``b`` (GEOS's formula), broadcast."""
+    px, py = p[..., 0], p[..., 1]
+    ax, ay = a[..., 0], a[..., 1]
+    dx, dy = b[..., 0] - ax, b[..., 1] - ay
+    len2 = dx * dx + dy * dy
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = ((px - ax) * dx + (py - ay) * dy) / len2
+        perp = np.abs((ay - py) * dx - (ax - px) * dy) / np.sqrt(len2)
+    d_a = np.hypot(px - ax, py - ay)
+    d_b = np.hypot(px - b[..., 0], py - b[..., 1])
+    return np.where((len2 == 0) | (r <= 0), d_a, np.where(r >= 1, d_b, perp))
+
 
 def _obj_array(values: Any, n: int) -> np.ndarray:
     if values is None:
