@@ -2,8 +2,9 @@
 
 On the synthetic road-like grid of ``bench_network.py`` (90,000 nodes, about 330,000
 directed edges), demand points are snapped by the exact STRtree path (shapely
-``STRtree.query_nearest`` against every segment, ``_exact=True``) and by the sample
-KD-tree path (the default). Both give identical results (checked here, and by
+``STRtree.query_nearest`` against every segment, ``_exact=True``) and by the grid path
+(the default: a uniform grid of the segments' straight pieces, exact distances to the
+pieces of the cells around each point, near ties handed to the STRtree). Both give identical results (checked here, and by
 ``tests/test_network_snap.py``). ``nearest`` is timed warm (graph and spatial indexes
 built) with the per-layer snap cache cleared before each call, so snapping is included;
 the cached figure is given beside it. networkx: ``multi_source_dijkstra`` from the
@@ -55,8 +56,8 @@ def main(argv: list[str] | None = None) -> None:
     t0 = time.perf_counter()
     ix = net._snap_index()
     t_kd = time.perf_counter() - t0
-    out(f"index set-up (once per network): STRtree {t_str:.2f} s, sample KD-tree {t_kd:.2f} s "
-        f"({ix['tree'].n:,} samples, at most {2 * ix['half']:.0f} m apart)")
+    out(f"index set-up (once per network): STRtree {t_str:.2f} s, grid {t_kd:.2f} s "
+        f"({ix['nx']} x {ix['ny']} cells of {ix['cell']:.0f} m, {len(ix['piece']):,} piece entries)")
     net.nearest(fac, fac)  # graph, components
 
     def snap(pts, exact: bool):
@@ -76,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
         out()
         out(f"## snapping {n:,} demand points")
         out(f"exact STRtree snap (old)        {t_old / n * 1e6:8.2f} us/point")
-        out(f"sample KD-tree snap (new)       {t_new / n * 1e6:8.2f} us/point   (target <= 3)")
+        out(f"grid snap (new)                 {t_new / n * 1e6:8.2f} us/point   (target <= 3)")
         out(f"  ratio old / new               {t_old / t_new:8.2f} x   identical results: {same}")
         out(f"cached layer (second analysis)  {t_hit / n * 1e6:8.2f} us/point")
 

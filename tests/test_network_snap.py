@@ -1,4 +1,4 @@
-"""The fast snap (sample KD-tree + exact check) equals the exact STRtree nearest-segment snap.
+"""The fast snap (grid of segment pieces + exact check) equals the exact STRtree nearest-segment snap.
 
 Random road-like grids (jittered or exact, some roads bent through an extra vertex, a few
 missing, a detached island) with points placed exactly on nodes, on segment midpoints, at
@@ -103,13 +103,13 @@ def test_ties_and_statuses_are_present():
     assert set(s.status) == {"ok", "too_far", "island", "empty"}
     xy = np.column_stack(_point_xy(pts.geometry.values))
     ok = np.flatnonzero(s.status == "ok")
-    _, _, unsure = net._nearest_kd(xy[ok], 40.0)
+    _, _, unsure = net._nearest_grid(xy[ok], 40.0)
     assert unsure.sum() >= 30  # nodes and cell centres: several roads at the same distance
     _assert_same(net, pts, 40.0)
 
 
 def test_long_curved_segment_far_points():
-    # one long winding road: candidates must come from far samples of the same segment
+    # one long winding road and a far straight one: blocks grow far beyond the first cells
     t = np.linspace(0, 4 * np.pi, 400)
     line = shapely.linestrings(X0 + t * 500.0, Y0 + np.sin(t) * 800.0)
     roads = gpd.GeoDataFrame(geometry=[line, shapely.linestrings([[X0, Y0 - 3000], [X0 + 9000, Y0 - 3000]])],

@@ -45,7 +45,6 @@ import pyproj
 import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import connected_components, dijkstra
-from scipy.spatial import cKDTree
 
 from .. import settings
 from ..errors import CRSError, DataWarning, InputError, NetworkError
@@ -71,7 +70,7 @@ _STATUS_ZH = {
 _EPS_M = 1e-6  # positions closer than this to a segment end are put on the end node (m)
 _SNAP_TIE_M = 1e-6  # nearest distances closer than this (m) are settled by the exact STRtree query
 _SNAP_CACHE_LAYERS = 8  # snapped layers kept per network
-_SNAP_K = 16  # first number of sample points asked of the KD-tree per point
+_SNAP_GRID_R = 8  # largest block radius (cells) searched by the grid snap; farther points use the STRtree
 
 
 # --- results -------------------------------------------------------------------------------
@@ -384,11 +383,12 @@ class Network:
         return geoms, points.index, names
 
     def _snap_index(self) -> dict[str, Any]:
-        """KD-tree over sample points of the main network's straight pieces (lazily built).
+        """Uniform grid over the main network's straight pieces (lazily built).
 
-        Every piece (two consecutive vertices of a segment line) is sampled at its ends and
-        at equal steps of at most ``spacing`` m, so every point of a piece lies within
-        ``half`` m of one of its samples.
+        A piece is two consecutive vertices of a segment line; it is listed in every cell its
+        bounding box touches, so a block of cells around a point holds every piece that
+        passes within the block. Cells are half the median piece length (at least
+        ``sqrt(area / (4 pieces))``, so the grid has at most about four cells a piece).
         """
         if "snap_index" not in self._lazy:
             _, ids = self._tree(main_only=True)
@@ -398,65 +398,90 @@ class Network:
             start = np.repeat(self._offsets[ids], n_sub) + (np.arange(int(n_sub.sum())) - np.repeat(first, n_sub))
             a = self._coords[start]
             b = self._coords[start + 1]
-            length = np.hypot(*(b - a).T)
-            spacing = max(float(np.median(length)) / 2.0, 1.0) if len(length) else 1.0
-            pieces = np.maximum(np.ceil(length / spacing), 1).astype(np.int64)
-            sub = np.repeat(np.arange(len(a)), pieces + 1)
-            k = np.arange(len(sub)) - np.repeat(np.cumsum(pieces + 1) - (pieces + 1), pieces + 1)
-            frac = k / pieces[sub]
-            pts = a[sub] + frac[:, None] * (b - a)[sub]
-            half = float((length / (2 * pieces)).max()) if len(length) else 0.0
+            lo, hi = np.minimum(a, b), np.maximum(a, b)
+            origin = lo.min(axis=0) if len(a) else np.zeros(2)
+            ext = np.maximum(hi.max(axis=0) - origin, 1.0) if len(a) else np.ones(2)
+            med = float(np.median(np.hypot(*(b - a).T))) if len(a) else 1.0
+            cell = max(0.5 * med, math.sqrt(ext[0] * ext[1] / (4.0 * max(len(a), 1))), 1e-3)
+            g0 = np.floor((lo - origin) / cell).astype(np.int64)
+            g1 = np.floor((hi - origin) / cell).astype(np.int64)
+            nx, ny = (int(g1[:, 0].max()) + 1, int(g1[:, 1].max()) + 1) if len(a) else (1, 1)
+            w = g1[:, 0] - g0[:, 0] + 1
+            cnt = w * (g1[:, 1] - g0[:, 1] + 1)
+            piece = np.repeat(np.arange(len(a)), cnt)
+            local = np.arange(len(piece)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+            cid = (g0[piece, 1] + local // w[piece]) * nx + g0[piece, 0] + local % w[piece]
+            order = np.argsort(cid, kind="stable")
             self._lazy["snap_index"] = {
-                "tree": cKDTree(pts), "sub": sub, "seg": seg_of, "a": a, "b": b, "half": half,
+                "a": a, "b": b, "seg": seg_of, "origin": origin, "cell": cell, "nx": nx, "ny": ny,
+                "indptr": np.searchsorted(cid[order], np.arange(nx * ny + 1)), "piece": piece[order],
             }
         return self._lazy["snap_index"]
 
-    def _nearest_kd(self, xy: np.ndarray, md: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Nearest main-network segment of points ``xy`` (m) via the sample KD-tree.
+    def _nearest_grid(self, xy: np.ndarray, md: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Nearest main-network segment of points ``xy`` (m) via the grid of pieces.
 
-        Returns ``(seg, dist, unsure)``: segment id (-1 when farther than ``md`` m), the
-        distance (m), and a mask of points whose answer is a near tie (two segments, or the
-        ``md`` limit, within ``_SNAP_TIE_M``) and must be settled by the STRtree query.
+        Each point looks at the pieces of the blocks of cells of Chebyshev radius 0, 1, 2,
+        4, 8 around its cell until the best exact distance is at most the distance to the
+        block's border (every closer piece has then been seen) or the border lies beyond
+        ``md``. Returns ``(seg, dist, unsure)``: segment id (-1 when farther than ``md`` m),
+        the distance (m), and a mask of points whose answer is a near tie (two segments, or
+        the ``md`` limit, within ``_SNAP_TIE_M``, or not settled within ``_SNAP_GRID_R``
+        cells), to be settled by the STRtree query.
         """
         ix = self._snap_index()
-        tree, half = ix["tree"], ix["half"]
         n = len(xy)
         seg = np.full(n, -1, np.int64)
         dist = np.full(n, np.inf)
         unsure = np.zeros(n, bool)
-        if n == 0:
-            return seg, dist, unsure
-        # queries in spatial order (rows of 1 km cells): neighbouring points walk the same
-        # tree nodes, which keeps the KD-tree's memory reads in cache
-        cell = np.floor((xy - xy.min(axis=0)) / 1000.0)
-        todo = np.lexsort((cell[:, 0], cell[:, 1]))
-        k = _SNAP_K
+        c, nx, ny, indptr = ix["cell"], ix["nx"], ix["ny"], ix["indptr"]
+        f = (xy - ix["origin"]) / c
+        g = np.floor(f)
+        edge = np.minimum(f - g, g + 1 - f).min(axis=1) * c  # to the own cell's border (m)
+        g = g.astype(np.int64)
+        big = np.iinfo(np.int64).max
+        todo = np.arange(n)
+        r = 0
         while len(todo):
-            kk = min(k, tree.n)
-            d, i = tree.query(xy[todo], k=kk)
-            d = d.reshape(len(todo), kk)
-            i = i.reshape(len(todo), kk)
-            reach = d[:, :1] + half + _SNAP_TIE_M
-            far = d[:, 0] - half > md + _SNAP_TIE_M  # farther than md for sure
-            done = (d[:, -1] > reach[:, 0]) | (kk == tree.n)
-            todo, d, i, reach, done = todo[~far], d[~far], i[~far], reach[~far], done[~far]
+            if r > _SNAP_GRID_R:  # far from every road: the STRtree answers these few
+                unsure[todo] = True
+                break
+            d = np.arange(-r, r + 1)
+            gx, gy = np.broadcast_arrays(g[todo, 0][:, None, None] + d[None, None, :],
+                                         g[todo, 1][:, None, None] + d[None, :, None])
+            gx = gx.reshape(len(todo), -1)
+            gy = gy.reshape(len(todo), -1)
+            inside = (gx >= 0) & (gx < nx) & (gy >= 0) & (gy < ny)
+            cid = np.where(inside, gy * nx + gx, 0)
+            st = indptr[cid]
+            cn = np.where(inside, indptr[cid + 1] - st, 0)
+            tot = cn.sum(axis=1)
+            st, cn = st.ravel(), cn.ravel()
+            pc = ix["piece"][np.repeat(st - (np.cumsum(cn) - cn), cn) + np.arange(int(cn.sum()))]
+            q_of = np.repeat(np.arange(len(todo)), tot)
+            dd = _point_segment_distance(xy[todo][q_of], ix["a"][pc], ix["b"][pc])
+            has = tot > 0
+            gstart = (np.cumsum(tot) - tot)[has]
+            best = np.full(len(todo), np.inf)
+            lo_s = np.full(len(todo), big)
+            hi_s = np.full(len(todo), -1)
+            if has.any():
+                best[has] = np.minimum.reduceat(dd, gstart)
+                near = dd <= best[q_of] + _SNAP_TIE_M
+                sid = ix["seg"][pc]
+                lo_s[has] = np.minimum.reduceat(np.where(near, sid, big), gstart)
+                hi_s[has] = np.maximum.reduceat(np.where(near, sid, -1), gstart)
+            rho = r * c + edge[todo]  # every piece within rho m is in the block
+            gt = g[todo]
+            whole = (gt[:, 0] - r <= 0) & (gt[:, 0] + r >= nx - 1) & (gt[:, 1] - r <= 0) & (gt[:, 1] + r >= ny - 1)
+            done = (best + _SNAP_TIE_M <= rho) | (md + _SNAP_TIE_M < rho) | whole
             rows = todo[done]
-            d, i, reach = d[done], i[done], reach[done]
-            cand = d <= reach
-            sub = ix["sub"][np.where(cand, i, 0)]
-            dc = np.where(cand, _point_segment_distance(xy[rows][:, None, :], ix["a"][sub], ix["b"][sub]), np.inf)
-            best = dc.min(axis=1)
-            near = dc <= (best + _SNAP_TIE_M)[:, None]
-            sid = ix["seg"][sub]
-            big = np.iinfo(np.int64).max
-            tie = np.where(near, sid, big).min(axis=1) != np.where(near, sid, -1).max(axis=1)
-            pick = sid[np.arange(len(rows)), dc.argmin(axis=1)]
-            within = best <= md
-            unsure[rows] = tie | (np.abs(best - md) <= _SNAP_TIE_M)
-            seg[rows] = np.where(within, pick, -1)
-            dist[rows] = best
+            b_ = best[done]
+            seg[rows] = np.where(b_ <= md, hi_s[done], -1)
+            dist[rows] = b_
+            unsure[rows] = ((lo_s[done] != hi_s[done]) & np.isfinite(b_)) | (np.abs(b_ - md) <= _SNAP_TIE_M)
             todo = todo[~done]
-            k *= 4
+            r = max(1, 2 * r)
         return seg, dist, unsure
 
     @staticmethod
@@ -501,7 +526,7 @@ class Network:
         todo = np.flatnonzero(~empty)
         md = None if math.isinf(max_snap) else max_snap
         if len(todo) and not exact:
-            k_seg, k_dist, unsure = self._nearest_kd(np.column_stack([xs[todo], ys[todo]]), max_snap)
+            k_seg, k_dist, unsure = self._nearest_grid(np.column_stack([xs[todo], ys[todo]]), max_snap)
             sure = ~unsure & (k_seg >= 0)
             hit = todo[sure]
             seg[hit] = k_seg[sure]
