@@ -21,9 +21,9 @@ import pytest
 import shapely
 
 from mzgeo import DataWarning, InputError, Problem, ValidationError, settings
-from mzgeo.analysis.result import numeric_column
 from mzgeo.crs import wgs84_to_gcj02
 from mzgeo.io import ValidationReport, read_layer, read_table, validate
+from mzgeo.io.checks import numeric_column
 
 RNG = np.random.default_rng(11)
 LON = 119.9 + RNG.random(30) * 0.4

@@ -59,12 +59,7 @@ from .beds import (
     gaussian_weights,
     step_weights,
 )
-from .result import (
-    AnalysisResult,
-    attach_geometry,
-    source_notes,
-    warn_problems,
-)
+from .result import AnalysisResult, attach_geometry, source_notes, warn_problems
 
 __all__ = [
     "ALL_METHODS",

@@ -28,8 +28,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CRSError, InputError
+from ..io.checks import concat_problems, make_problems
 from ..layers import VALUE_ALIASES
-from .result import AnalysisResult, concat_problems, make_problems, warn_problems
+from .result import AnalysisResult, warn_problems
 
 __all__ = [
     "ADMIN_CODES_SOURCE",

@@ -36,12 +36,7 @@ from ..io.checks import (
 )
 from ..network.cost import cost_matrix, describe_source, pairs
 from .admin import UnitTree, normalise_level
-from .result import (
-    AnalysisResult,
-    attach_geometry,
-    source_notes,
-    warn_problems,
-)
+from .result import AnalysisResult, attach_geometry, source_notes, warn_problems
 
 __all__ = [
     "METHODS",

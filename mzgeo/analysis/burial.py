@@ -33,12 +33,7 @@ from ..io.checks import (
 from ..layers import VALUE_ALIASES
 from ..network.cost import cost_matrix, describe_source, nearest, pairs, quiet_repeat
 from .admin import UNASSIGNED, UnitTree, norm_codes
-from .result import (
-    AnalysisResult,
-    attach_geometry,
-    source_notes,
-    warn_problems,
-)
+from .result import AnalysisResult, attach_geometry, source_notes, warn_problems
 
 __all__ = [
     "PUBLIC_CEMETERY_TYPES",

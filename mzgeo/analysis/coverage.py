@@ -38,12 +38,7 @@ from .admin import (
     normalise_level,
     weighted_quantile_by_group,
 )
-from .result import (
-    AnalysisResult,
-    attach_geometry,
-    source_notes,
-    warn_problems,
-)
+from .result import AnalysisResult, attach_geometry, source_notes, warn_problems
 
 __all__ = ["CoverageResult", "coverage"]
 

@@ -34,12 +34,7 @@ from .admin import (
     normalise_level,
 )
 from .coverage import _identity, _select, _weights
-from .result import (
-    AnalysisResult,
-    attach_geometry,
-    source_notes,
-    warn_problems,
-)
+from .result import AnalysisResult, attach_geometry, source_notes, warn_problems
 
 __all__ = ["DaycareResult", "daycare_coverage"]
 

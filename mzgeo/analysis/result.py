@@ -8,8 +8,7 @@
 and :class:`~mzgeo.BurialCheckResult`.
 
 The analyses' input checks (``check_frame``, ``check_crs``, ``as_points``, ``numeric_column``,
-``parse_minutes``) and the problem records live in :mod:`mzgeo.io.checks`; they are re-exported
-here for one more step (``from mzgeo.analysis.result import check_frame``).
+``parse_minutes``) and the problem records live in :mod:`mzgeo.io.checks`.
 """
 
 from __future__ import annotations
@@ -25,17 +24,7 @@ import pandas as pd
 
 from .._files import source_paths
 from ..errors import DataWarning
-from ..io.checks import (  # noqa: F401 - re-exported for one more step (mzgeo.locate imports check_frame here)
-    PROBLEM_COLUMNS,
-    as_points,
-    check_crs,
-    check_frame,
-    concat_problems,
-    located,
-    make_problems,
-    numeric_column,
-    parse_minutes,
-)
+from ..io.checks import PROBLEM_COLUMNS, concat_problems
 from ..io.write import write_gpkg
 
 __all__ = [

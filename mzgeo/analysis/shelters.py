@@ -34,12 +34,7 @@ from ..layers import VALUE_ALIASES
 from ..locate._highs import new_highs
 from ..network.cost import cost_matrix, describe_source, nearest, nearest_from_pairs, pairs, quiet_repeat
 from .admin import UNASSIGNED, normalise_level
-from .result import (
-    AnalysisResult,
-    attach_geometry,
-    source_notes,
-    warn_problems,
-)
+from .result import AnalysisResult, attach_geometry, source_notes, warn_problems
 
 __all__ = ["ShelterResult", "max_shelter_lp", "shelter_adequacy"]
 

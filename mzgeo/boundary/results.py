@@ -119,7 +119,8 @@ class InspectionResults:
         import html
 
         rows = "".join(f"<li>{html.escape(str(p))}</li>" for p in self.file_problems[:20])
-        summary = self.summary().rename(columns={c: column_label(c, "inspection") for c in self.summary().columns})
+        table = self.summary()
+        summary = table.rename(columns={c: column_label(c, "inspection") for c in table.columns})
         return (f"<div><strong>界线联检结果</strong><p>{html.escape(self.headline)}</p>"
                 f"{summary.to_html(index=False, escape=True, border=0)}<ul>{rows}</ul></div>")
 

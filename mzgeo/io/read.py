@@ -74,7 +74,6 @@ from .encoding import (
     _text_sample,
 )
 from .tables import _EXCEL_SUFFIXES, _Raw, _read_table, _table_geometry, _workbook_container_problem
-from .write import write_layer, write_layers  # noqa: F401 - re-export: mzgeo.locate imports it from here
 
 __all__ = [
     "SUPPORTED_SUFFIXES",

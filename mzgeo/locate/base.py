@@ -356,7 +356,7 @@ class LocationModel:
         One ``"infeasible_demand"`` row per demand point that no site can reach (the rows of
         :attr:`infeasible`); empty when there are none.
         """
-        from ..analysis.result import concat_problems, make_problems
+        from ..io.checks import concat_problems, make_problems
 
         infe = self.infeasible
         names = infe["demand_name"].to_numpy() if "demand_name" in infe.columns else None

@@ -25,9 +25,9 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .. import settings
-from ..analysis.result import check_frame
 from ..crs import analysis_layers
 from ..errors import InputError, NotSolvedError
+from ..io.checks import check_frame
 from ._highs import (
     INF,
     HighsOutcome,
