@@ -12,7 +12,7 @@ import shapely
 
 import mzgeo
 from mzgeo import InputError
-from mzgeo import _province as P
+from mzgeo import _province as gen
 from mzgeo.demo import Province, build_province, load_demo
 
 TWO = ["330502", "330521"]  # 吴兴区, 德清县 (the first two in the build order; neighbours)
@@ -49,16 +49,16 @@ def _same_layers(a: Province, b: Province) -> None:
 # --- selection -----------------------------------------------------------------------------
 
 def test_scale_selects_counties_in_a_fixed_order() -> None:
-    codes = P.select_counties(1.0)
+    codes = gen.select_counties(1.0)
     assert len(codes) == 90 and len(set(codes)) == 90
     assert codes[:2] == TWO
-    assert P.select_counties(1) == ["330502"]
-    assert P.select_counties(4) == codes[:4]
-    assert P.select_counties(0.5) == codes[:45]
-    assert P.select_counties(["德清县", "330502"]) == TWO  # names or codes, build order
+    assert gen.select_counties(1) == ["330502"]
+    assert gen.select_counties(4) == codes[:4]
+    assert gen.select_counties(0.5) == codes[:45]
+    assert gen.select_counties(["德清县", "330502"]) == TWO  # names or codes, build order
     for bad in (0, 91, 0.0, 1.5, True, ["不存在县"], []):
         with pytest.raises(InputError):
-            P.select_counties(bad)
+            gen.select_counties(bad)
     with pytest.raises(InputError):
         build_province(1, density=0, cache=False)
 
@@ -66,7 +66,7 @@ def test_scale_selects_counties_in_a_fixed_order() -> None:
 # --- real boundaries -----------------------------------------------------------------------
 
 def test_all_zhejiang_counties_are_real_and_tile_the_province() -> None:
-    counties, cities, province = P.real_units()
+    counties, cities, province = gen.real_units()
     assert len(counties) == 90  # Zhejiang's county-level units (区县, 2021 onwards)
     assert counties["code"].str.startswith("33").all()
     assert {"吴兴区", "嵊泗县", "龙港市", "景宁畲族自治县", "钱塘区"} <= set(counties["name"])
@@ -85,7 +85,7 @@ def test_all_zhejiang_counties_are_real_and_tile_the_province() -> None:
 
 def test_county_polygons_match_the_huzhou_demo() -> None:
     """Same source, same GCJ-02 conversion as data/build_demo.py: the committed demo counties."""
-    counties = P.real_units()[0].set_index("code")
+    counties = gen.real_units()[0].set_index("code")
     demo = load_demo().units_county.set_index("code")
     for code in ["330502", "330503", "330521", "330522", "330523"]:
         a, b = counties.geometry[code], demo.geometry[code]
