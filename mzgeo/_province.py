@@ -65,6 +65,8 @@ MIN_PART_KM2 = 2.0
 HAMLETS_PER_VILLAGE = 10.0
 HAMLET_SIGMA_M = 650.0
 BACKGROUND_PER_KM2 = 1.2
+#: Villages and facilities farther than this (m) from a road get a link road to its nearest vertex.
+ATTACH_M = 250.0
 #: Minimum spacing of hamlets (m).
 HAMLET_SPACING_M = 120.0
 
@@ -446,6 +448,18 @@ def _county(code: str, name: str, poly: Any, seed: int, density: float) -> dict[
     })
 
     roads = _county_roads(code, poly, land, seeds, ttype, vxy, vtype, seed, density, is_district)
+    # every village and facility within ATTACH_M of a road vertex: link the others to the nearest one
+    r = roads["roads"]
+    pts = np.vstack([frame[["x", "y"]].to_numpy() for frame in (villages, shelters, daycare, institutions)])
+    _, d_line = shapely.STRtree(r["geometry"].to_numpy()).query_nearest(
+        shapely.points(pts), all_matches=False, return_distance=True)
+    far = d_line > ATTACH_M
+    if far.any():
+        tree = cKDTree(shapely.get_coordinates(r["geometry"].to_numpy()))
+        ends = tree.data[tree.query(pts[far])[1]]
+        link = pd.DataFrame({"geometry": _segments(pts[far], ends), "road_class": "村道", "bridge": 0,
+                             "county_code": code})
+        roads["roads"] = pd.concat([r, link], ignore_index=True)
     return {"townships": townships, "villages": villages, "shelters": shelters, "daycare": daycare,
             "institutions": institutions, **roads}
 
