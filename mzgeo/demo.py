@@ -415,7 +415,7 @@ def build_province(
         Seed of the synthetic parts.
     density : float
         Multiplier of the density of road nodes (hamlets); 1 = the Huzhou demo (about 5 nodes
-        per km²), 4 ≈ four times the nodes (about 2 million for the province).
+        per km², 0.53 million for the province), 4 gives 1.4 million nodes for the province.
     crs : str, int or pyproj.CRS, optional
         Target CRS of the layers; default EPSG:4549 (as stored).
     cache : bool
@@ -438,18 +438,22 @@ def build_province(
 
     Notes
     -----
-    Measured sizes (seed 0, density 1; one shared 2-core machine):
+    Measured sizes (seed 0; ``benchmarks/bench_province.py`` on a shared 2-core machine; build =
+    generate + write the GeoPackage; nodes and directed edges of ``Network.from_lines(roads,
+    mode="walk")``, always one connected component):
 
-    ========================  ========  ==========  ============  ==========  ==============
-    counties                  villages  road lines  graph nodes   GeoPackage  build (wall)
-    ========================  ========  ==========  ============  ==========  ==============
-    2 (吴兴区, 德清县)          about 500   11,000     12,000        4 MB        2 s
-    5 (Huzhou-sized block)    1,250     26,000      28,000        9 MB        4 s
-    90 (all of Zhejiang)      22,491    482,923     530,380       170 MB      80 s + 25 s write
-    ========================  ========  ==========  ============  ==========  ==============
+    ========  =======  ========  ==========  =========  ==========  ==========  =========
+    counties  density  villages  road lines  nodes      edges       GeoPackage  build (s)
+    ========  =======  ========  ==========  =========  ==========  ==========  =========
+    1         1        196       3,775       4,578      15,210      0.7 MB      0.4
+    4         1        833       17,774      19,471     64,632      2.6 MB      1.2
+    16        1        2,382     47,362      60,375     202,788     7.2 MB      7.7
+    90 (all)  1        22,491    484,226     531,689    1,763,948   70 MB       75
+    90 (all)  4        22,491    1,825,801   1,375,821  4,595,604   219 MB      147
+    ========  =======  ========  ==========  =========  ==========  ==========  =========
 
-    Graph nodes are those of ``Network.from_lines(roads, mode="walk")``; the whole province
-    is one connected component. A cached build is read back in a few seconds.
+    The 5 Huzhou counties give about 1,210 villages and 28,000 nodes (the demo: 1,211 and
+    31,185). A cached build is read back in about 2 s (2 counties) to 7 s (the province).
 
     Examples
     --------
