@@ -307,7 +307,10 @@ def _segments_within(net: Network, xy: np.ndarray, reach: float) -> np.ndarray:
     """Sorted ids of the segments within ``reach`` m of the convex hull of points ``xy``."""
     hull = shapely.convex_hull(shapely.multipoints(xy))
     tree, ids = net._tree(main_only=False)
-    return np.unique(ids[tree.query(hull, predicate="dwithin", distance=reach)])
+    x0, y0, x1, y1 = hull.bounds
+    cand = ids[tree.query(shapely.box(x0 - reach, y0 - reach, x1 + reach, y1 + reach))]
+    shapely.prepare(hull)
+    return np.unique(cand[shapely.dwithin(net._geoms[cand], hull, reach)])
 
 
 def _subnetwork_arrays(net: Network, segs: np.ndarray) -> dict[str, np.ndarray]:
@@ -393,8 +396,8 @@ def _net_ref(net: Network, segs: np.ndarray, client: Any, local: bool) -> Any:
         if path is not None:
             return ("file", str(path), key)
     skey = (key, id(client))
-    if skey not in store:
-        store[skey] = client.scatter(_subnetwork_arrays(net, segs), hash=False)
+    if skey not in store or store[skey].status != "finished" or store[skey].client is not client:
+        store[skey] = client.scatter([_subnetwork_arrays(net, segs)], hash=False)[0]  # one future (a dict would be keyed by its keys)
     return ("data", key, store[skey])
 
 
