@@ -273,3 +273,49 @@ def test_executor_values():
     assert part.get_client("serial") is None
     with pytest.raises(InputError):
         part.get_client(3)
+
+
+# --- the command line -----------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_cli_workers_two_equal_one_process(demo, tmp_path, capsys, monkeypatch):
+    from mzgeo.cli import main
+
+    monkeypatch.setattr(settings, "workers", None)
+    files = {}
+    for layer in ("villages", "daycare", "roads"):
+        files[layer] = tmp_path / f"{layer}.gpkg"
+        demo[layer].to_file(files[layer], layer=layer)
+    base = ["coverage", "--facilities", files["daycare"], "--kind", "daycare", "--demand", files["villages"],
+            "--minutes", "15", "--roads", files["roads"]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        assert main([str(a) for a in [*base, "--out", tmp_path / "one.xlsx", "--gpkg", tmp_path / "one.gpkg"]]) == 0
+        capsys.readouterr()
+        try:
+            code = main([str(a) for a in [*base, "--out", tmp_path / "two.xlsx", "--gpkg", tmp_path / "two.gpkg",
+                                          "--workers", "2"]])
+            err = capsys.readouterr().err
+            assert code == 0, err
+            client = part.get_client("local")
+            assert len(client.scheduler_info()["workers"]) == 2
+        finally:
+            part.close_clients()
+    assert "分区计算最近设施（5 个分区）" in err  # one partition per county code of the villages
+    assert "面板 http" in err  # the Dask dashboard link
+    layers = gpd.list_layers(tmp_path / "one.gpkg")["name"].tolist()
+    assert layers == gpd.list_layers(tmp_path / "two.gpkg")["name"].tolist()
+    for layer in layers:
+        a = gpd.read_file(tmp_path / "one.gpkg", layer=layer)
+        b = gpd.read_file(tmp_path / "two.gpkg", layer=layer)
+        pd.testing.assert_frame_equal(pd.DataFrame(a.drop(columns="geometry")), pd.DataFrame(b.drop(columns="geometry")),
+                                      rtol=0, atol=1e-9)
+
+
+def test_cli_workers_usage_errors(capsys):
+    from mzgeo.cli import main
+
+    code = main(["coverage", "--facilities", "x.gpkg", "--demand", "y.gpkg", "--minutes", "5", "--cost", "c.csv",
+                 "--out", "o.xlsx", "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"])
+    assert code == 2 or "不存在" in capsys.readouterr().err
