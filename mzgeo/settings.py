@@ -134,3 +134,18 @@ marker_max_gap_km: float = 5.0
 cache_folder: Path | None = None
 #: Whether built networks are cached on disk.
 use_cache: bool = True
+
+# --- partitioned execution (mzgeo.network.partition) ----------------------------------------
+#: Where partition tasks run when a function is given ``partition=`` but no ``executor=``:
+#: ``None`` = in this process, one task after the other; ``"local"`` = a
+#: ``dask.distributed.LocalCluster`` (one worker process per core, see ``workers``);
+#: ``"tcp://host:8786"`` = the scheduler of a running Dask cluster.
+executor: str | None = None
+#: Worker processes of the ``"local"`` cluster; ``None`` = one per core.
+workers: int | None = None
+#: Memory limit per worker of the ``"local"`` cluster (Dask's format: ``"2GB"``, bytes, or ``"auto"``).
+worker_memory_limit: str | int = "2GB"
+#: Travel time (minutes) a partitioned ``nearest`` without a cutoff answers exactly in each
+#: partition (its roads reach this far at the network's top speed); a point whose nearest
+#: facility is farther is recomputed on the whole network.
+partition_nearest_minutes: float = 30.0

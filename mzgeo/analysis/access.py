@@ -344,12 +344,13 @@ def raam_assignment(
 # ============================================================================================
 # one method
 # ============================================================================================
-def _neighbor_matrix(dem: Any, network: Any, neighbor_cost: Any, t_max: float) -> sparse.csr_matrix:
+def _neighbor_matrix(dem: Any, network: Any, neighbor_cost: Any, t_max: float, partition: Any = None,
+                     executor: Any = None) -> sparse.csr_matrix:
     """Demand × demand reach within ``t_max`` (bool, diagonal always in)."""
     if neighbor_cost is not None:
         nb, _, _ = cost_matrix(dem, dem, cost=neighbor_cost, cutoff_minutes=t_max)
     elif network is not None:
-        nb, _, _ = cost_matrix(dem, dem, network=network, cutoff_minutes=t_max)
+        nb, _, _ = cost_matrix(dem, dem, network=network, cutoff_minutes=t_max, partition=partition, executor=executor)
     else:
         msg = ("fca（移动搜索比值法）需要需求点之间的出行时间：请提供 network，或 neighbor_cost 成本表"
                "（origin、destination 均为需求点索引，minutes）")
@@ -390,6 +391,8 @@ def family_accessibility(
     gravity_alpha: float = -1.0,
     gravity_scale_minutes: float | None = None,
     gravity_min_minutes: float = 1.0,
+    partition: Any = None,
+    executor: Any = None,
 ) -> AccessibilityResult:
     r"""3SFCA, gravity, FCA ratio, weighted catchment or RAAM; called by :func:`mzgeo.accessibility`.
 
@@ -433,6 +436,14 @@ def family_accessibility(
     gravity_alpha, gravity_scale_minutes, gravity_min_minutes : float
         Gravity decay ``(max(t, t0) / s) ** alpha``: default ``alpha = -1``, ``s`` = the
         catchment, ``t0`` = 1 minute.
+    partition : {"county"} or geopandas.GeoDataFrame, optional
+        With a network: route per unit (county) on buffered partition networks, each with
+        every road and facility within the travel-time limit at the network's top speed
+        (plus the snapping distance), so the result equals the single-network run (see
+        :mod:`mzgeo.network.partition`). ``None`` (default): one network.
+    executor : None, "local", str or distributed.Client, optional
+        Where the partition tasks run: ``None`` (default ``settings.executor``) this process,
+        ``"local"`` a local Dask cluster, ``"tcp://host:8786"`` a running one.
 
     Returns
     -------
@@ -484,7 +495,7 @@ def family_accessibility(
             raise InputError(msg)
         params["selection_minutes"] = sel_t
     matrix, _, _ = cost_matrix(dem, sup, network=network, cost=cost,
-                               cutoff_minutes=None if np.isinf(sel_t) else sel_t)
+                               cutoff_minutes=None if np.isinf(sel_t) else sel_t, partition=partition, executor=executor)
     rows_all, cols_all, mins_all = pairs(matrix)
     within = mins_all <= t_max
     rows, cols, mins = rows_all[within], cols_all[within], mins_all[within]
@@ -524,7 +535,7 @@ def family_accessibility(
             names=sup["name"][no_demand] if "name" in sup.columns else None,
         ))
     elif key == "fca":
-        nb = _neighbor_matrix(dem, network, neighbor_cost, t_max)
+        nb = _neighbor_matrix(dem, network, neighbor_cost, t_max, partition, executor)
         dem_within = nb @ D
         value_col = ratio_col
         pts[value_col] = _ratio(reach @ S, dem_within) * scale
@@ -731,6 +742,8 @@ def compare_methods(
     target_per_1000: float | None = None,
     options: Mapping[str, Mapping[str, Any]] | None = None,
     neighbor_cost: pd.DataFrame | None = None,
+    partition: Any = None,
+    executor: Any = None,
 ) -> MethodComparison:
     """Run several accessibility methods on the same travel costs and compare them.
 
@@ -755,6 +768,14 @@ def compare_methods(
         "e2sfca": {"weights": {...}}}``).
     neighbor_cost : pandas.DataFrame, optional
         Demand-to-demand cost table for ``fca``.
+    partition : {"county"} or geopandas.GeoDataFrame, optional
+        With a network: route per unit (county) on buffered partition networks, each with
+        every road and facility within the travel-time limit at the network's top speed
+        (plus the snapping distance), so the result equals the single-network run (see
+        :mod:`mzgeo.network.partition`). ``None`` (default): one network.
+    executor : None, "local", str or distributed.Client, optional
+        Where the partition tasks run: ``None`` (default ``settings.executor``) this process,
+        ``"local"`` a local Dask cluster, ``"tcp://host:8786"`` a running one.
 
     Returns
     -------
@@ -806,9 +827,9 @@ def compare_methods(
 
         sup = as_points(supply, "供给设施图层")
         dem = as_points(demand, "需求点图层")
-        shared_cost = _table_from_network(network, dem, sup, t_max)
+        shared_cost = _table_from_network(network, dem, sup, t_max, partition, executor)
         if "fca" in keys and neighbor_cost is None:
-            shared_nb = _table_from_network(network, dem, dem, t_max)
+            shared_nb = _table_from_network(network, dem, dem, t_max, partition, executor)
     results: dict[str, AccessibilityResult] = {}
     for m in keys:
         kw = dict(options.get(m, {}))

@@ -556,6 +556,8 @@ def accessibility(
     units: Any = None,
     level: str | None = None,
     target_per_1000: float | None = None,
+    partition: Any = None,
+    executor: Any = None,
     **options: Any,
 ) -> AccessibilityResult:
     r"""Supply reachable per 1,000 demand (2SFCA family, 3SFCA, gravity, FCA, RAAM), per point and unit.
@@ -616,6 +618,14 @@ def accessibility(
         ``max_cycles``, ``initial_step``, ``half_life``, ``min_step``; ``gravity_alpha``,
         ``gravity_scale_minutes``, ``gravity_min_minutes``): see
         :func:`mzgeo.analysis.access.family_accessibility`.
+    partition : {"county"} or geopandas.GeoDataFrame, optional
+        With a network: route per unit (county) on buffered partition networks, each with
+        every road and facility within the travel-time limit at the network's top speed
+        (plus the snapping distance), so the result equals the single-network run (see
+        :mod:`mzgeo.network.partition`). ``None`` (default): one network.
+    executor : None, "local", str or distributed.Client, optional
+        Where the partition tasks run: ``None`` (default ``settings.executor``) this process,
+        ``"local"`` a local Dask cluster, ``"tcp://host:8786"`` a running one.
 
     Returns
     -------
@@ -648,7 +658,7 @@ def accessibility(
         return _family.family_accessibility(
             supply, demand, network=network, cost=cost, method=key, minutes=minutes, supply_col=supply_col,
             weight_col=weight_col, per_1000=per_1000, weights=weights, sigma_minutes=sigma_minutes, units=units,
-            level=level, target_per_1000=target_per_1000, **options,
+            level=level, target_per_1000=target_per_1000, partition=partition, executor=executor, **options,
         )
     t_max = float(settings.beds_access_minutes if minutes is None else minutes)
     if not t_max > 0:
@@ -687,7 +697,7 @@ def accessibility(
         fn = gaussian_weights(sigma)
         params["sigma_minutes"] = sigma
     params.update(describe_source(network, cost))
-    matrix, _, _ = cost_matrix(dem, sup, network=network, cost=cost, cutoff_minutes=t_max)
+    matrix, _, _ = cost_matrix(dem, sup, network=network, cost=cost, cutoff_minutes=t_max, partition=partition, executor=executor)
     rows, cols, mins = pairs(matrix)
     w = np.ones(len(mins)) if fn is None else fn(mins)
     W = sparse.csr_matrix((w, (rows, cols)), shape=matrix.shape)

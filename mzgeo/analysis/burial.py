@@ -144,6 +144,8 @@ def cemetery_coverage(
     weight_col: str | None = "population",
     types: Sequence[str] | None = None,
     level: str | None = None,
+    partition: Any = None,
+    executor: Any = None,
 ) -> CemeteryResult:
     """Township coverage by public-welfare cemeteries and ashes halls, with capacity remaining.
 
@@ -174,6 +176,14 @@ def cemetery_coverage(
     level : str, optional
         Level of the units reported (default 乡镇街道 when the layer has it, else the units
         without sub-units).
+    partition : {"county"} or geopandas.GeoDataFrame, optional
+        With a network: route per unit (county) on buffered partition networks, each with
+        every road and facility within the travel-time limit at the network's top speed
+        (plus the snapping distance), so the result equals the single-network run (see
+        :mod:`mzgeo.network.partition`). ``None`` (default): one network.
+    executor : None, "local", str or distributed.Client, optional
+        Where the partition tasks run: ``None`` (default ``settings.executor``) this process,
+        ``"local"`` a local Dask cluster, ``"tcp://host:8786"`` a running one.
 
     Returns
     -------
@@ -263,9 +273,10 @@ def cemetery_coverage(
         else:
             d_w = np.ones(len(dem))
             weight_used = "按点计数"
-    near = nearest(dem, cem, network=network, cost=cost, supply_mask=public)
+    near = nearest(dem, cem, network=network, cost=cost, supply_mask=public, partition=partition, executor=executor,
+                   within_minutes=limit)
     with quiet_repeat():
-        matrix, _, _ = cost_matrix(dem, cem, network=network, cost=cost, cutoff_minutes=limit)
+        matrix, _, _ = cost_matrix(dem, cem, network=network, cost=cost, cutoff_minutes=limit, partition=partition, executor=executor)
     r, c, m = pairs(matrix)
     ok = public[c]
     r, c = r[ok], c[ok]

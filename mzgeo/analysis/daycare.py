@@ -291,6 +291,8 @@ def daycare_coverage(
     units: Any = None,
     level: str | None = None,
     village_col: str = "village",
+    partition: Any = None,
+    executor: Any = None,
 ) -> DaycareResult:
     """Coverage of villages and communities by day-care centres (居家养老服务照料中心).
 
@@ -324,6 +326,14 @@ def daycare_coverage(
         Default level of the per-unit table.
     village_col : str
         Column of ``daycare`` naming the village/community of each centre.
+    partition : {"county"} or geopandas.GeoDataFrame, optional
+        With a network: route per unit (county) on buffered partition networks, each with
+        every road and facility within the travel-time limit at the network's top speed
+        (plus the snapping distance), so the result equals the single-network run (see
+        :mod:`mzgeo.network.partition`). ``None`` (default): one network.
+    executor : None, "local", str or distributed.Client, optional
+        Where the partition tasks run: ``None`` (default ``settings.executor``) this process,
+        ``"local"`` a local Dask cluster, ``"tcp://host:8786"`` a running one.
 
     Returns
     -------
@@ -355,10 +365,12 @@ def daycare_coverage(
     urban, _src, p_u = _urban_flags(vill)
     meal = _yes(dc, "has_meal")
     medical = _yes(dc, "has_medical")
-    near = nearest(vill, dc, network=network, cost=cost)
+    near = nearest(vill, dc, network=network, cost=cost, partition=partition, executor=executor, within_minutes=max(mu, mr))
     with quiet_repeat():
-        near_meal = nearest(vill, dc, network=network, cost=cost, supply_mask=meal.to_numpy())
-        near_med = nearest(vill, dc, network=network, cost=cost, supply_mask=medical.to_numpy())
+        near_meal = nearest(vill, dc, network=network, cost=cost, supply_mask=meal.to_numpy(), partition=partition, executor=executor,
+                            within_minutes=max(mu, mr))
+        near_med = nearest(vill, dc, network=network, cost=cost, supply_mask=medical.to_numpy(), partition=partition, executor=executor,
+                           within_minutes=max(mu, mr))
     thr = np.where(urban, mu, mr)
     out = _identity(vill)
     out["urban"] = urban.to_numpy()

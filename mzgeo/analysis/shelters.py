@@ -298,6 +298,8 @@ def shelter_adequacy(
     tier_minutes: Mapping[str, float] | None = None,
     share_to_shelter: float = 1.0,
     cap_by_area: bool = False,
+    partition: Any = None,
+    executor: Any = None,
 ) -> ShelterResult:
     """Check whether every resident can reach a shelter with room in time (LP with HiGHS, tier rules).
 
@@ -348,6 +350,14 @@ def shelter_adequacy(
         ``area_m2 ÷ area_per_person_m2``, use the area-based figure (default: keep the declared
         capacity). Either way such shelters are flagged (``area_short``, sheet 面积不足, a
         problem row).
+    partition : {"county"} or geopandas.GeoDataFrame, optional
+        With a network: route per unit (county) on buffered partition networks, each with
+        every road and facility within the travel-time limit at the network's top speed
+        (plus the snapping distance), so the result equals the single-network run (see
+        :mod:`mzgeo.network.partition`). ``None`` (default): one network.
+    executor : None, "local", str or distributed.Client, optional
+        Where the partition tasks run: ``None`` (default ``settings.executor``) this process,
+        ``"local"`` a local Dask cluster, ``"tcp://host:8786"`` a running one.
 
     Returns
     -------
@@ -433,7 +443,7 @@ def shelter_adequacy(
     below = (cap < min_cap).fillna(False).astype(bool)
     # travel times: pairs within the largest limit needed
     cutoff = max([limit, *tmins.values()])
-    matrix, _, _ = cost_matrix(dem, sh, network=network, cost=cost, cutoff_minutes=cutoff)
+    matrix, _, _ = cost_matrix(dem, sh, network=network, cost=cost, cutoff_minutes=cutoff, partition=partition, executor=executor)
     rows, cols, mins = pairs(matrix)
     P = persons.to_numpy(dtype="float64") * float(share_to_shelter)
     C = cap.to_numpy(dtype="float64")
@@ -444,7 +454,7 @@ def shelter_adequacy(
     reach_limit = np.zeros(len(dem), bool)
     reach_limit[rows[mins <= limit]] = True
     with quiet_repeat():
-        near = nearest(dem, sh, network=network, cost=cost)
+        near = nearest(dem, sh, network=network, cost=cost, partition=partition, executor=executor, within_minutes=cutoff)
     # points
     pts = pd.DataFrame(dem[[c for c in ("name", "code", "unit_code", "village") if c in dem.columns]]).copy()
     pts["persons"] = P

@@ -19,7 +19,7 @@ from .._files import file_error, path_key, refuse_inputs
 from ..crs import GEOGRAPHIC_NAMES
 from ..errors import DataWarning, FileAccessError, InputError, MzgeoError
 from ..progress import Progress, stderr_lines
-from ._parser import UsageError, _codec, _flag, _Parser
+from ._parser import UsageError, _codec, _flag, _integer, _Parser
 
 #: Suffixes of files whose text encoding ``--encoding`` applies to.
 _TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".shp", ".dbf")
@@ -294,12 +294,61 @@ def _read_any(path: str, layer: str | None, encoding: str | None):
 _ENC_HELP = "CSV 与 Shapefile（.dbf）的文字编码，如 gbk、utf-8、big5；默认自动识别（对本命令的全部 CSV/Shapefile 输入有效）"
 
 
-def _common_network(p: _Parser, mode: str) -> None:
+def _common_network(p: _Parser, mode: str, *, scale: bool = False) -> None:
     p.add_argument("--mode", default=mode, help=f"出行方式：walk 步行 / drive 驾车（默认 {mode}）")
     p.file_in("--roads", help="道路线图层（Shapefile/GeoPackage，含道路等级字段）")
     p.file_in("--osm", help="OSM 文件（.osm、.osm.bz2、.osm.pbf）")
     p.file_in("--cost", help="出行时间表（CSV/Excel，列 origin、destination、minutes）")
     p.add_argument("--class-col", default="road_class", help="道路等级字段名（默认 road_class）")
+    if scale:
+        p.add_argument("--workers", type=_integer,
+                       help="按区县分区并行计算：本机 Dask 集群的工作进程数（如 4）；默认不分区、单进程")
+        p.add_argument("--scheduler", metavar="ADDRESS",
+                       help="按区县分区并行计算：已运行的 Dask 集群调度器地址，如 tcp://主机:8786")
+        p.add_argument("--partition", default="county",
+                       help="分区方式（与 --workers/--scheduler 同用）：county 按需求点的区县代码（默认），"
+                            "或区县面图层文件")
+
+
+def _partitioned(args: argparse.Namespace, net: Any) -> dict[str, Any]:
+    """``partition=``/``executor=`` keywords from ``--workers``/``--scheduler`` (none without them)."""
+    from .. import settings
+
+    workers, scheduler = getattr(args, "workers", None), getattr(args, "scheduler", None)
+    if workers is None and scheduler is None:
+        return {}
+    if workers is not None and scheduler is not None:
+        msg = "--workers（本机集群）与 --scheduler（已有集群）只能选一个"
+        raise UsageError(msg)
+    if workers is not None and workers < 1:
+        msg = f"--workers 应为正整数，收到 {workers}"
+        raise UsageError(msg)
+    if net is None:
+        _err("提示：使用出行时间表（--cost）时不需要分区计算，已忽略 --workers/--scheduler")
+        return {}
+    spec = args.partition
+    if spec.strip().lower() in ("county", "区县"):
+        partition: Any = "county"
+    else:
+        if not Path(_split_spec(spec)[0]).is_file():
+            msg = f"--partition：应为 county 或区县面图层文件，文件不存在：{spec}"
+            raise FileAccessError(msg)
+        partition = _read(spec, "units", args.encoding)
+    if workers is not None:
+        settings.workers = workers
+        return {"partition": partition, "executor": "local"}
+    return {"partition": partition, "executor": scheduler}
+
+
+def _scaled(kw: dict[str, Any]):
+    """Report partition tasks on the progress stream (and the Dask dashboard) inside the block."""
+    import contextlib
+
+    if not kw:
+        return contextlib.nullcontext()
+    from ..network.partition import reporting
+
+    return reporting(PROGRESS)
 
 
 def _out_xlsx(p: _Parser, required: bool = True) -> None:

@@ -12,8 +12,10 @@ from ._common import (
     _encoding,
     _gpkg,
     _out_xlsx,
+    _partitioned,
     _print_table,
     _read,
+    _scaled,
     _split_spec,
     _step,
     _write,
@@ -27,10 +29,11 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     fac = _read(args.facilities, args.kind, args.encoding)
     dem, unit_gdf, net, cost_df = _demand_and_costs(args)
     minutes = args.minutes
-    with _step("计算覆盖"):
+    kw = _partitioned(args, net)
+    with _step("计算覆盖"), _scaled(kw):
         res = _coverage(fac, dem, network=net, cost=cost_df, minutes=minutes if len(minutes) > 1 else minutes[0],
                         weight_col=None if args.weight_col.lower() == "none" else args.weight_col,
-                        units=unit_gdf)
+                        units=unit_gdf, **kw)
     _print_table(res.summary())
     _write(res, args.out, args.gpkg)
     return 0
@@ -95,10 +98,11 @@ def _cmd_access(args: argparse.Namespace) -> int:
     sup = _read(args.supply, "institutions", args.encoding)
     dem, unit_gdf, net, cost_df = _demand_and_costs(args)
     options = {kw: getattr(args, dest) for dest, (_, kw) in _ACCESS_OPTIONS.items() if getattr(args, dest) is not None}
-    with _step(f"计算可达性（{args.method}）"):
+    kw = _partitioned(args, net)
+    with _step(f"计算可达性（{args.method}）"), _scaled(kw):
         res = accessibility(sup, dem, network=net, cost=cost_df, method=args.method, minutes=args.minutes,
                             supply_col=args.supply_col, weight_col=args.weight_col, units=unit_gdf,
-                            target_per_1000=args.target_per_1000, **options)
+                            target_per_1000=args.target_per_1000, **options, **kw)
     _write(res, args.out, args.gpkg)
     return 0
 
@@ -108,9 +112,10 @@ def _cmd_shelters(args: argparse.Namespace) -> int:
 
     sh = _read(args.shelters, "shelters", args.encoding)
     dem, unit_gdf, net, cost_df = _demand_and_costs(args)
-    with _step("求解安置分配"):
+    kw = _partitioned(args, net)
+    with _step("求解安置分配"), _scaled(kw):
         res = shelter_adequacy(sh, dem, network=net, cost=cost_df, minutes=args.minutes,
-                               area_per_person_m2=args.area_per_person_m2, units=unit_gdf)
+                               area_per_person_m2=args.area_per_person_m2, units=unit_gdf, **kw)
     _write(res, args.out, args.gpkg)
     return 0
 
@@ -139,7 +144,7 @@ def add_commands(cmds: Any) -> None:
     _out_xlsx(p)
     p.add_argument("--kind", default="shelters", help="设施类型：shelters、daycare、institutions、cemeteries")
     p.add_argument("--weight-col", default="elderly", help="需求权重字段：elderly（默认）、population 或 none")
-    _common_network(p, "walk")
+    _common_network(p, "walk", scale=True)
     p.file_in("--units", help="行政区面图层（用于分区汇总）")
     _gpkg(p)
     _encoding(p)
@@ -176,7 +181,7 @@ def add_commands(cmds: Any) -> None:
     p.add_argument("--max-cycles", type=_integer, help="raam：最多迭代轮数，默认 150")
     p.add_argument("--gravity-alpha", type=_number, help="gravity：距离衰减指数，默认 -1")
     p.add_argument("--gravity-scale-minutes", type=_number, help="gravity：衰减尺度（分钟），默认服务范围")
-    _common_network(p, "drive")
+    _common_network(p, "drive", scale=True)
     p.file_in("--units", help="行政区面图层（用于分区汇总）")
     _gpkg(p)
     _encoding(p)
@@ -187,7 +192,7 @@ def add_commands(cmds: Any) -> None:
     _out_xlsx(p)
     p.add_argument("--minutes", type=_number, help="步行时间上限（分钟），默认 10")
     p.add_argument("--area-per-person-m2", type=_number, help="人均安置面积（平方米），默认 1.5")
-    _common_network(p, "walk")
+    _common_network(p, "walk", scale=True)
     p.file_in("--units", help="行政区面图层（用于分区汇总）")
     _gpkg(p)
     _encoding(p)

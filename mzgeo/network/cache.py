@@ -30,7 +30,7 @@ from .._files import atomic_path
 if TYPE_CHECKING:
     from .core import Network
 
-__all__ = ["CACHE_VERSION", "cache_dir", "load_network", "save_network"]
+__all__ = ["CACHE_VERSION", "cache_dir", "load_network", "network_arrays", "network_from_arrays", "save_network"]
 
 log = logging.getLogger("mzgeo")
 
@@ -102,28 +102,24 @@ def load_arrays(key: str) -> dict[str, np.ndarray] | None:
 # --- networks ---------------------------------------------------------------------------------
 
 
-def save_network(net: Network, key: str) -> None:
-    """Store the arrays of ``net`` under ``key`` (failures only log)."""
+def network_arrays(net: Network) -> dict[str, np.ndarray]:
+    """Return the arrays that rebuild ``net`` (:func:`network_from_arrays`): plain numpy, no pickled objects."""
     meta = {"crs": net.crs.to_wkt(), "mode": net.mode, "params": net.params}
-    save_arrays(key, {
+    return {
         "node_xy": net._node_xy, "u": net._u, "v": net._v, "fwd": net._fwd, "bwd": net._bwd,
         "coords": net._coords, "offsets": net._offsets,
         "road_class": _to_str_array(net._class), "name": _to_str_array(net._name),
         "report_kind": net.build_report["kind"].to_numpy(dtype=str),
         "report_xym": net.build_report[["x", "y", "moved_m"]].to_numpy(dtype=float).reshape(-1, 3),
         "meta": np.array(json.dumps(meta, default=str, ensure_ascii=False)),
-    })
+    }
 
 
-def load_network(key: str) -> Network | None:
-    """Load the network stored under ``key``, or ``None`` when absent or unreadable."""
+def network_from_arrays(z: dict[str, np.ndarray]) -> Network:
+    """Rebuild a network from :func:`network_arrays` (and optional exact ``cum``/``len`` arrays)."""
     from .build import _build_report_frame
     from .core import Network
 
-    t0 = time.perf_counter()
-    z = load_arrays(key)
-    if z is None:
-        return None
     meta = json.loads(str(z["meta"]))
     net = Network(
         crs=meta["crs"], mode=meta["mode"], node_xy=z["node_xy"], seg_u=z["u"], seg_v=z["v"],
@@ -132,6 +128,24 @@ def load_network(key: str) -> Network | None:
         params=meta["params"], merge_duplicates=False,
         build_report=_build_report_frame(z["report_kind"], z["report_xym"][:, :2], z["report_xym"][:, 2]),
     )
+    if "cum" in z:  # a partition keeps the lengths of its parent network bit for bit
+        net._cum = np.asarray(z["cum"], dtype=np.float64)
+        net._len = np.asarray(z["len"], dtype=np.float64)
+    return net
+
+
+def save_network(net: Network, key: str) -> Path | None:
+    """Store the arrays of ``net`` under ``key``; returns the file (``None`` when the write failed, logged)."""
+    return save_arrays(key, network_arrays(net))
+
+
+def load_network(key: str) -> Network | None:
+    """Load the network stored under ``key``, or ``None`` when absent or unreadable."""
+    t0 = time.perf_counter()
+    z = load_arrays(key)
+    if z is None:
+        return None
+    net = network_from_arrays(z)
     net.params["cache"] = str(cache_path(key))
     log.info("路网从缓存读取 (network loaded from cache) %s in %.3f s", key, time.perf_counter() - t0)
     return net

@@ -750,7 +750,10 @@ class Network:
             index=pd.RangeIndex(self.n_nodes, name="node"),
         )
 
-    def nearest(self, facilities: Any, demand: Any, max_snap_m: float | None = None) -> pd.DataFrame:
+    def nearest(
+        self, facilities: Any, demand: Any, max_snap_m: float | None = None, *, partition: Any = None,
+        executor: Any = None, within_minutes: float | None = None,
+    ) -> pd.DataFrame:
         """Nearest facility and travel minutes for every demand point (one shortest-path pass).
 
         Travel is from the demand point to the facility (on one-way streets this differs
@@ -766,6 +769,18 @@ class Network:
             Demand points (villages, residents...) in any CRS.
         max_snap_m : float, optional
             Largest snapping distance (m); default ``settings.max_snap_m``.
+        partition : {"county"} or geopandas.GeoDataFrame, optional
+            Run per unit (see :mod:`mzgeo.network.partition`): ``"county"`` groups the demand
+            by county code, a GeoDataFrame of polygons by unit. Each task routes its
+            demand on the roads within ``within_minutes × top speed + max_snap_m`` of it;
+            an answer longer than that bound, or none, is recomputed on the whole network,
+            so the result equals the single-network one. ``None`` (default): one network.
+        executor : None, "local", str or distributed.Client, optional
+            Where the partition tasks run (default ``settings.executor``): ``None`` in this
+            process, ``"local"`` a local Dask cluster, ``"tcp://host:8786"`` a running one.
+        within_minutes : float, optional
+            Travel time (minutes) each partition answers exactly; default
+            ``settings.partition_nearest_minutes``.
 
         Returns
         -------
@@ -781,9 +796,33 @@ class Network:
         CRSError
             Points without a CRS.
         """
+        if partition is not None:
+            from . import partition as _partition
+
+            return _partition.nearest(self, facilities, demand, max_snap_m=max_snap_m, partition=partition,
+                                      executor=executor, within_minutes=within_minutes)
         fac = self._snap(facilities, max_snap_m, "facilities")
         dem = self._snap(demand, max_snap_m, "demand")
         self._report(fac, "facility")
+        best, who = self._nearest_snapped(fac, dem)
+        return self._nearest_frame(fac, dem, best, who)
+
+    def _nearest_frame(self, fac: _Snapped, dem: _Snapped, best: np.ndarray, who: np.ndarray) -> pd.DataFrame:
+        """Build the frame of :meth:`nearest` from seconds and facility positions per demand point."""
+        status = dem.status.copy()
+        status[(status == "ok") & ~np.isfinite(best)] = "unreachable"
+        self._report(dem, "demand", status)
+        return pd.DataFrame(
+            {
+                "facility": _graph.labels_at(fac.labels, who),
+                "minutes": np.where(np.isfinite(best), best / 60.0, np.nan),
+                "status": status.astype(str),
+            },
+            index=dem.labels,
+        )
+
+    def _nearest_snapped(self, fac: _Snapped, dem: _Snapped) -> tuple[np.ndarray, np.ndarray]:
+        """Seconds to the nearest facility and its position in ``fac`` (inf / -1 when none) per demand point."""
         fpos = np.flatnonzero(fac.ok)
         dpos = np.flatnonzero(dem.ok)
         dist, src = self._multi_source(fac, fpos, toward=True)
@@ -809,20 +848,11 @@ class Network:
             fin = np.isfinite(t)
             best[dpos[fin]] = t[fin]
             who[dpos[fin]] = fpos[w[fin]]
-        status = dem.status.copy()
-        status[(status == "ok") & ~np.isfinite(best)] = "unreachable"
-        self._report(dem, "demand", status)
-        return pd.DataFrame(
-            {
-                "facility": _graph.labels_at(fac.labels, who),
-                "minutes": np.where(np.isfinite(best), best / 60.0, np.nan),
-                "status": status.astype(str),
-            },
-            index=dem.labels,
-        )
+        return best, who
 
     def od(
         self, facilities: Any, demand: Any, *, cutoff_minutes: float, max_snap_m: float | None = None,
+        partition: Any = None, executor: Any = None,
     ) -> ODMatrix:
         """Travel minutes from demand points to facilities, for the pairs within a cutoff.
 
@@ -841,6 +871,14 @@ class Network:
             Largest travel time kept (minutes, > 0; ``inf`` keeps every reachable pair).
         max_snap_m : float, optional
             Largest snapping distance (m).
+        partition : {"county"} or geopandas.GeoDataFrame, optional
+            Run per unit (see :mod:`mzgeo.network.partition`): each task gets its unit's
+            demand and every road and facility within ``cutoff_minutes × top speed +
+            max_snap_m`` of it, so no path within the cutoff leaves the task's network and
+            the pairs equal the single-network ones. ``None`` (default): one network.
+        executor : None, "local", str or distributed.Client, optional
+            Where the partition tasks run (default ``settings.executor``; see
+            :func:`mzgeo.network.partition.get_client`).
 
         Returns
         -------
@@ -867,10 +905,19 @@ class Network:
         if not cutoff > 0:
             msg = f"cutoff_minutes 必须 > 0，收到 {cutoff_minutes!r}"
             raise InputError(msg)
-        cutoff_s = cutoff * 60.0
+        if partition is not None:
+            from . import partition as _partition
+
+            return _partition.od(self, facilities, demand, cutoff_minutes=cutoff, max_snap_m=max_snap_m,
+                                 partition=partition, executor=executor)
         dem = self._snap(demand, max_snap_m, "demand")
         fac = self._snap(facilities, max_snap_m, "facilities")
         problems = [self._report(dem, "demand"), self._report(fac, "facility")]
+        r, c, s = self._od_snapped(fac, dem, cutoff * 60.0)
+        return self._od_result(fac, dem, r, c, s, cutoff, problems)
+
+    def _od_snapped(self, fac: _Snapped, dem: _Snapped, cutoff_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Pairs within ``cutoff_s`` seconds: demand positions, facility positions, seconds (sorted by pair)."""
         fpos = np.flatnonzero(fac.ok)
         dpos = np.flatnonzero(dem.ok)
         n = self.n_nodes
@@ -899,12 +946,18 @@ class Network:
             r, c, s = r[order], c[order], s[order]
             first = np.ones(len(r), bool)
             first[1:] = (r[1:] != r[:-1]) | (c[1:] != c[:-1])
-            r, c, s = dpos[r[first]], fpos[c[first]], s[first]
-        else:
-            r = c = np.zeros(0, np.int64)
-            s = np.zeros(0)
+            return dpos[r[first]], fpos[c[first]], s[first]
+        z = np.zeros(0, np.int64)
+        return z, z.copy(), np.zeros(0)
+
+    @staticmethod
+    def _od_result(
+        fac: _Snapped, dem: _Snapped, r: np.ndarray, c: np.ndarray, s: np.ndarray, cutoff: float,
+        problems: list[pd.DataFrame],
+    ) -> ODMatrix:
+        """Build the :class:`ODMatrix` of pairs (demand positions ``r``, facility positions ``c``, seconds ``s``)."""
         minutes = s / 60.0
-        order = np.lexsort((minutes, r))
+        order = np.lexsort((c, minutes, r))
         r, c, minutes = r[order], c[order], minutes[order]
         table = pd.DataFrame(
             {

@@ -103,11 +103,18 @@ def _check_index(df: Any, layer: str) -> None:
         raise InputError(msg)
 
 
-def _table_from_network(network: Any, demand: Any, supply: Any, cutoff_minutes: float | None) -> pd.DataFrame:
+def _partition_kw(partition: Any, executor: Any) -> dict[str, Any]:
+    """Keywords of a partitioned network call (none without a partition: any object with ``od`` works)."""
+    return {} if partition is None else {"partition": partition, "executor": executor}
+
+
+def _table_from_network(network: Any, demand: Any, supply: Any, cutoff_minutes: float | None,
+                        partition: Any = None, executor: Any = None) -> pd.DataFrame:
     if not hasattr(network, "od"):
         msg = f"network 应为 mzgeo.Network（有 od 方法），实际为 {type(network).__name__}"
         raise InputError(msg)
-    od = network.od(supply, demand, cutoff_minutes=math.inf if cutoff_minutes is None else cutoff_minutes)
+    od = network.od(supply, demand, cutoff_minutes=math.inf if cutoff_minutes is None else cutoff_minutes,
+                    **_partition_kw(partition, executor))
     table = od.table
     return table[list(_COLUMNS)]
 
@@ -120,6 +127,8 @@ def cost_matrix(
     cutoff_minutes: float | None = None,
     *,
     warn_unknown: bool = True,
+    partition: Any = None,
+    executor: Any = None,
 ) -> tuple[sparse.csr_matrix, pd.Index, pd.Index]:
     """Sparse travel-time matrix (minutes) between demand rows and supply rows.
 
@@ -138,6 +147,11 @@ def cost_matrix(
         Keep pairs with ``minutes <= cutoff_minutes`` (inclusive); all pairs when None.
     warn_unknown : bool
         Warn (:class:`DataWarning`) when cost-table labels match no demand/supply row.
+    partition : {"county"} or geopandas.GeoDataFrame, optional
+        With a network: route per unit on buffered partition networks (see
+        :mod:`mzgeo.network.partition`; the same pairs within the cutoff as one network).
+    executor : None, "local", str or distributed.Client, optional
+        Where the partition tasks run (default ``settings.executor``).
 
     Returns
     -------
@@ -162,7 +176,7 @@ def cost_matrix(
     if cost is not None:
         table = check_cost_table(cost)
     else:
-        table = _table_from_network(network, demand, supply, cutoff_minutes)
+        table = _table_from_network(network, demand, supply, cutoff_minutes, partition, executor)
     rows = origins.get_indexer(pd.Index(table["origin"]))
     cols = destinations.get_indexer(pd.Index(table["destination"]))
     minutes = table["minutes"].to_numpy(dtype="float64")
@@ -219,6 +233,9 @@ def nearest(
     cost: pd.DataFrame | None = None,
     *,
     supply_mask: Any = None,
+    partition: Any = None,
+    executor: Any = None,
+    within_minutes: float | None = None,
 ) -> pd.DataFrame:
     """Nearest facility of each demand row, without a time limit.
 
@@ -232,6 +249,14 @@ def nearest(
         Long-form cost table instead of a network.
     supply_mask : array-like of bool, optional
         Only these facilities are candidates (the cost table may list the others).
+    partition : {"county"} or geopandas.GeoDataFrame, optional
+        With a network: route per unit on buffered partition networks (see
+        :mod:`mzgeo.network.partition`; the same pairs within the cutoff as one network).
+    executor : None, "local", str or distributed.Client, optional
+        Where the partition tasks run (default ``settings.executor``).
+    within_minutes : float, optional
+        With a partition: the travel time (minutes) each partition answers exactly (the
+        analysis's threshold); longer answers are recomputed on the whole network.
 
     Returns
     -------
@@ -266,7 +291,10 @@ def nearest(
     if not hasattr(network, "nearest"):
         msg = f"network 应为 mzgeo.Network（有 nearest 方法），实际为 {type(network).__name__}"
         raise InputError(msg)
-    res = network.nearest(cand, demand)
+    kw = _partition_kw(partition, executor)
+    if kw:
+        kw["within_minutes"] = within_minutes
+    res = network.nearest(cand, demand, **kw)
     out["facility"] = res["facility"].reindex(demand.index).astype("object").where(res["minutes"].notna(), None)
     out["minutes"] = pd.to_numeric(res["minutes"].reindex(demand.index), errors="coerce").astype("float64")
     if "status" in res.columns:

@@ -69,6 +69,8 @@ def service_areas(
     simplify: bool = True,
     direction: str = "to_facility",
     max_snap_m: float | None = None,
+    partition: Any = None,
+    executor: Any = None,
 ) -> gpd.GeoDataFrame:
     """Service-area polygons: the land within ``buffer_m`` of the roads reached in time.
 
@@ -130,6 +132,13 @@ def service_areas(
         the same on two-way networks.
     max_snap_m : float, optional
         Largest snapping distance (m) of the facilities.
+    partition : {"county"} or geopandas.GeoDataFrame, optional
+        Run per unit of the facilities (``how="overlap"`` only; see
+        :mod:`mzgeo.network.partition`): each task gets the roads within
+        ``max(minutes) × 60 × top speed + max_snap_m`` of its facilities, so every road a
+        facility reaches in time is in its task and the polygons equal the single-network ones.
+    executor : None, "local", str or distributed.Client, optional
+        Where the partition tasks run (default ``settings.executor``).
 
     Returns
     -------
@@ -180,15 +189,21 @@ def service_areas(
     if not (cell > 0 and math.isfinite(cell)):
         msg = f"cell_m 必须 > 0，收到 {cell_m!r}"
         raise InputError(msg)
-    toward = direction == "to_facility"
-    fac = net._snap(facilities, max_snap_m, "facilities")
-    net._report(fac, "facility")
-    fpos = np.flatnonzero(fac.ok)
-    if polygon == "generalized":
-        recs = _generalized_areas(net, fac, fpos, toward, breaks, how, rings, buffer_m=buffer_m,
-                                       fill_holes=fill_holes, cell_m=cell, simplify=simplify)
+    options = {"breaks": breaks, "how": how, "rings": rings, "polygon": polygon, "cell_m": cell,
+               "buffer_m": buffer_m, "fill_holes": fill_holes, "simplify": simplify,
+               "toward": direction == "to_facility"}
+    if partition is not None:
+        if how != "overlap":
+            msg = f"分区计算服务范围只支持 how=\"overlap\"（每个设施各自的范围），收到 {how!r}"
+            raise InputError(msg)
+        from . import partition as _partition
+
+        fac, recs = _partition.service_areas(net, facilities, partition=partition, executor=executor,
+                                             max_snap_m=max_snap_m, **options)
     else:
-        recs = _detailed_areas(net, fac, fpos, toward, breaks, how, rings, buffer_m, fill_holes)
+        fac = net._snap(facilities, max_snap_m, "facilities")
+        net._report(fac, "facility")
+        recs = _areas_snapped(net, fac, **options)
     recs = [r for r in recs if r[3] is not None and not shapely.is_empty(r[3])]
     out = gpd.GeoDataFrame(
         {
@@ -202,6 +217,19 @@ def service_areas(
     if how != "dissolve" and len(out):
         out["facility"] = _graph.labels_at(fac.labels, _graph.positions_of(fac.labels, out["facility"]))
     return out
+
+
+def _areas_snapped(
+    net: Network, fac: _Snapped, *, breaks: np.ndarray, how: str, rings: bool, polygon: str, cell_m: float,
+    buffer_m: float, fill_holes: bool, simplify: bool, toward: bool,
+) -> list[tuple[Any, float, float, Any]]:
+    """Make the records ``(facility, minutes_from, minutes_to, geometry)`` of snapped facilities."""
+    fpos = np.flatnonzero(fac.ok)
+    if polygon == "generalized":
+        return _generalized_areas(net, fac, fpos, toward, breaks, how, rings, buffer_m=buffer_m,
+                                  fill_holes=fill_holes, cell_m=cell_m, simplify=simplify)
+    return _detailed_areas(net, fac, fpos, toward, breaks, how, rings, buffer_m, fill_holes)
+
 
 def _detailed_areas(
     net: Network, fac: _Snapped, fpos: np.ndarray, toward: bool, breaks: np.ndarray, how: str, rings: bool,
