@@ -282,7 +282,10 @@ class MCLP(LocationModel):
                     bound = math.floor(bound + 1e-6)
                 t_bb = info.pop("_bb_start", ctx.start) - ctx.start
                 if out is not None and "trace" in out.extra:
-                    info["bound_trace"] += [(round(t_bb + t, 2), min(ub, fixed + b), fixed + v)
+                    # bounds of the model after fixing hold for the solutions better than the warm start
+                    inc = fixed + heur_val
+                    info["bound_trace"] += [(round(t_bb + t, 2), min(ub, max(fixed + b, inc)),
+                                             max(fixed + v, inc) if math.isfinite(v) else inc)
                                             for t, b, v in out.extra["trace"]]
                 info["bound_trace"][-1] = (info["bound_trace"][-1][0], bound, info["bound_trace"][-1][2])
                 if out is None:
