@@ -396,8 +396,11 @@ def _mclp_warm_start(ag: sp.csr_matrix, wg: np.ndarray, p: int, fixed: float, md
 
 
 #: HiGHS options of the MCLP branch and bound (our reductions replace its presolve; the root
-#: LP of this degenerate model is much faster by interior point). ``highs_options`` override.
-_MCLP_HIGHS_OPTIONS = {"presolve": "off", "mip_lp_solver": "ipm"}
+#: LP of this degenerate model is much faster by interior point; with the warm start as
+#: incumbent, heuristic effort 0 leaves the time to the root sub-MIP and the tree: on the
+#: 10,000 × 1,000 uniform benchmark, p = 43, 300 s, gap 1.37 % against 1.80 % at the default
+#: 0.05; the same time to proof on the 5,000 × 500 clustered one). ``highs_options`` override.
+_MCLP_HIGHS_OPTIONS = {"presolve": "off", "mip_lp_solver": "ipm", "mip_heuristic_effort": 0.0}
 #: Seconds between two entries of ``params["bound_trace"]`` during the branch and bound.
 _TRACE_EVERY_S = 5.0
 
