@@ -287,7 +287,8 @@ class MCLP(LocationModel):
                     info["bound_trace"] += [(round(t_bb + t, 2), min(ub, max(fixed + b, inc)),
                                              max(fixed + v, inc) if math.isfinite(v) else inc)
                                             for t, b, v in out.extra["trace"]]
-                info["bound_trace"][-1] = (info["bound_trace"][-1][0], bound, info["bound_trace"][-1][2])
+                # the last entry: the final bound and the returned solution (after its swaps)
+                info["bound_trace"][-1] = (info["bound_trace"][-1][0], bound, fixed + cover_value(ag, wg, sel))
                 if out is None:
                     status = "Optimal" if fixed + cover_value(ag, wg, sel) >= bound - 1e-9 else "Time limit reached"
                 else:
