@@ -581,6 +581,7 @@ def run_highs(
     options: dict | None = None,
     objective_bound: float | None = None,
     duals: bool = False,
+    trace_every_s: float | None = None,
 ) -> HighsOutcome:
     """Build a model from arrays (column-wise sparse matrix), solve it with HiGHS.
 
@@ -612,6 +613,10 @@ def run_highs(
         Stop as soon as the dual bound proves no solution better than this exists.
     duals : bool
         Keep the row duals of an LP in ``extra["row_dual"]``.
+    trace_every_s : float, optional
+        MIP only: record ``(seconds, dual bound, primal bound)`` about every this many seconds
+        of the branch and bound (HiGHS interrupt callback) in ``extra["trace"]``; the last
+        entry is the final state.
 
     Returns
     -------
@@ -661,6 +666,9 @@ def run_highs(
             h.setSolution(sol)
         elif len(known):
             h.setSolution(int(len(known)), known.astype(np.int32), start[known].astype(np.float64))
+    trace: list[tuple[float, float, float]] = []
+    if trace_every_s is not None and is_mip:
+        _start_trace(h, trace, t0, float(trace_every_s))
     h.run()
     elapsed = time.perf_counter() - t0
     model_status = h.getModelStatus()
@@ -689,4 +697,25 @@ def run_highs(
     extra = {}
     if duals and not is_mip and has and len(sol.row_dual) == csc.shape[0]:
         extra["row_dual"] = np.asarray(sol.row_dual, dtype=np.float64)
+    if trace_every_s is not None and is_mip:
+        trace.append((round(elapsed, 3), bound, obj))
+        extra["trace"] = trace
     return HighsOutcome(text, obj, bound, gap, elapsed, x, nodes, has, extra)
+
+
+def _start_trace(h: Any, trace: list, t0: float, every_s: float) -> None:
+    """Record the MIP dual / primal bounds about every ``every_s`` seconds (HiGHS callbacks)."""
+    import highspy
+
+    kinds = highspy.cb.HighsCallbackType
+    next_t = [every_s]
+
+    def callback(kind: Any, message: str, data_out: Any, data_in: Any, user_data: Any) -> None:
+        t = time.perf_counter() - t0
+        if t >= next_t[0]:
+            next_t[0] = t + every_s
+            trace.append((round(t, 3), float(data_out.mip_dual_bound), float(data_out.mip_primal_bound)))
+
+    h.setCallback(callback, None)
+    for kind in (kinds.kCallbackMipInterrupt, kinds.kCallbackMipImprovingSolution, kinds.kCallbackMipLogging):
+        h.startCallback(kind)

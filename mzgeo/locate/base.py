@@ -28,8 +28,10 @@ from ._highs import (
 )
 from .problem import (
     DEFAULT_MIP_GAP,
+    PROVEN_GAP,
     SITE_EXISTING,
     SITE_NEW,
+    STATUS_WITHIN_GAP,
     _build_problem,
     _Ctx,
     _highs_version,
@@ -81,7 +83,9 @@ class LocationModel:
     gap : float
         True relative optimality gap ``|objective − bound| / |objective|`` (0 = proven optimum).
     status : str
-        HiGHS model status text: ``"Optimal"`` (within ``mip_gap``), ``"Time limit reached"``...
+        HiGHS model status text: ``"Optimal"`` only for a proven optimum (true gap ≤ 1e-9),
+        ``"Optimal within mip_gap"`` when HiGHS stopped at a positive ``mip_gap``,
+        ``"Time limit reached"`` (best solution so far, with its true ``gap``)...
     solve_time_s : float
         Wall time of ``solve()`` in seconds (reductions, warm start, HiGHS, results).
     params : dict
@@ -163,8 +167,9 @@ class LocationModel:
             Wall-clock limit (seconds) of the whole solve. When reached, the best solution
             found is kept and ``status`` / ``gap`` say how far from proven it is.
         mip_gap : float, optional
-            Relative gap at which HiGHS may stop and report ``"Optimal"``; default
-            ``0`` (prove the exact optimum).
+            Relative gap at which HiGHS may stop; default ``0`` (prove the exact optimum).
+            A stop with a true gap above 1e-9 has status ``"Optimal within mip_gap"``,
+            never ``"Optimal"``.
         curve : {"greedy", "optimal"}
             How :attr:`coverage_curve` is computed: ``"greedy"`` orders the chosen sites by
             marginal gain (no extra solve); ``"optimal"`` (MCLP and capacitated MCLP only)
@@ -196,6 +201,9 @@ class LocationModel:
         ctx = _Ctx(time.perf_counter(), time_limit_s, gap, dict(highs_options or {}))
         self._frames = {}
         sol = self._solve(ctx, curve)
+        if sol.status == "Optimal" and not sol.gap <= PROVEN_GAP:
+            # HiGHS stopped within the requested mip_gap: a good solution, not a proven optimum
+            sol.status = STATUS_WITHIN_GAP
         self._solution = sol
         self._build_frames(sol)
         self._solve_time_s = time.perf_counter() - ctx.start
@@ -294,7 +302,9 @@ class LocationModel:
         """The solve status in words for planners (proven optimum, or how far it may be)."""
         sol = self._need()
         if sol.status == "Optimal":
-            return "已证明最优" if sol.gap <= 1e-9 else f"最优（允许间隙 {sol.gap:.2%}）"
+            return "已证明最优"
+        if sol.status == STATUS_WITHIN_GAP:
+            return f"在允许间隙内停止，与最优最多相差 {sol.gap:.2%}"
         if sol.status == "Time limit reached":
             return f"达到时间限制，与最优最多相差 {sol.gap:.2%}" if math.isfinite(sol.gap) else "达到时间限制"
         return f"求解状态：{sol.status}"
@@ -497,6 +507,7 @@ class LocationModel:
                 "objective": sol.objective,
                 "bound": sol.bound,
                 "gap": sol.gap,
+                "proven_optimal": sol.status == "Optimal",
                 "solve_time_s": round(self._solve_time_s, 3),
                 "highs_time_s": round(sol.highs_time_s, 3),
                 "build_time_s": round(prob.build_time_s, 3),

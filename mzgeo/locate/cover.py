@@ -274,11 +274,21 @@ class MCLP(LocationModel):
                 bound = fixed + heur_val
                 log.info("MCLP：启发式解已达到上界，无需分支定界")
             else:
+                info["bound_trace"] = [(round(time.perf_counter() - ctx.start, 2), ub, fixed + heur_val)]
                 sel, out, sub_bound = _mclp_exact(ag, wg, p, picked, lam, integral, ctx, info)
                 open_mask[cols[sel]] = True
                 bound = min(ub, fixed + sub_bound)
                 if integral:
                     bound = math.floor(bound + 1e-6)
+                t_bb = info.pop("_bb_start", ctx.start) - ctx.start
+                if out is not None and "trace" in out.extra:
+                    # bounds of the model after fixing hold for the solutions better than the warm start
+                    inc = fixed + heur_val
+                    info["bound_trace"] += [(round(t_bb + t, 2), min(ub, max(fixed + b, inc)),
+                                             max(fixed + v, inc) if math.isfinite(v) else inc)
+                                            for t, b, v in out.extra["trace"]]
+                # the last entry: the final bound and the returned solution (after its swaps)
+                info["bound_trace"][-1] = (info["bound_trace"][-1][0], bound, fixed + cover_value(ag, wg, sel))
                 if out is None:
                     status = "Optimal" if fixed + cover_value(ag, wg, sel) >= bound - 1e-9 else "Time limit reached"
                 else:
@@ -387,8 +397,13 @@ def _mclp_warm_start(ag: sp.csr_matrix, wg: np.ndarray, p: int, fixed: float, md
 
 
 #: HiGHS options of the MCLP branch and bound (our reductions replace its presolve; the root
-#: LP of this degenerate model is much faster by interior point). ``highs_options`` override.
-_MCLP_HIGHS_OPTIONS = {"presolve": "off", "mip_lp_solver": "ipm"}
+#: LP of this degenerate model is much faster by interior point; with the warm start as
+#: incumbent, heuristic effort 0 leaves the time to the root sub-MIP and the tree: on the
+#: 10,000 × 1,000 uniform benchmark, p = 43, 300 s, gap 1.37 % against 1.80 % at the default
+#: 0.05; the same time to proof on the 5,000 × 500 clustered one). ``highs_options`` override.
+_MCLP_HIGHS_OPTIONS = {"presolve": "off", "mip_lp_solver": "ipm", "mip_heuristic_effort": 0.0}
+#: Seconds between two entries of ``params["bound_trace"]`` during the branch and bound.
+_TRACE_EVERY_S = 5.0
 
 
 def _mclp_exact(ag: sp.csr_matrix, wg: np.ndarray, p: int, picked: np.ndarray, lam: np.ndarray | None,
@@ -444,9 +459,10 @@ def _mclp_exact(ag: sp.csr_matrix, wg: np.ndarray, p: int, picked: np.ndarray, l
         start = np.r_[np.zeros(sub.shape[1]), _cover_mask(sub, pos).astype(float)]
         start[pos] = 1.0
     opts = {**_MCLP_HIGHS_OPTIONS, **ctx.options}
+    info["_bb_start"] = time.perf_counter()
     out = run_highs(mdl["cost"], mdl["a"], mdl["row_lo"], mdl["row_hi"], mdl["col_lo"], mdl["col_hi"],
                     mdl["integer"], maximize=True, offset=base, start=start,
-                    time_limit_s=ctx.remaining(), mip_gap=ctx.mip_gap, options=opts)
+                    time_limit_s=ctx.remaining(), mip_gap=ctx.mip_gap, options=opts, trace_every_s=_TRACE_EVERY_S)
     sel = picked
     if out.x is not None:
         cand = np.r_[ones, cols[np.flatnonzero(out.x[: sub.shape[1]] > 0.5)]].astype(np.int64)

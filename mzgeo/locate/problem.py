@@ -48,6 +48,10 @@ SITE_NEW = "新增"
 
 #: Default relative MIP gap at which HiGHS stops: 0 = prove the optimum exactly.
 DEFAULT_MIP_GAP = 0.0
+#: Largest true relative gap still reported as a proven optimum (status ``"Optimal"``).
+PROVEN_GAP = 1e-9
+#: Status of a solve that HiGHS ended within a positive ``mip_gap`` (not a proven optimum).
+STATUS_WITHIN_GAP = "Optimal within mip_gap"
 #: Share of the time limit spent at most on the greedy + swap warm start.
 _WARM_START_SHARE = 0.1
 
@@ -408,10 +412,13 @@ def _reduced_cover(
     ag = a[first]
     keep = np.flatnonzero(~dominated_columns(ag)) if drop_dominated else np.arange(ag.shape[1])
     info = {
+        "n_rows_before_reduction": int(len(rows)),
         "n_rows_model": int(ag.shape[0]),
         "n_rows_merged": int(len(rows) - ag.shape[0]),
+        "n_candidates_before_reduction": int(len(cols)),
         "n_candidates_model": int(len(keep)),
         "n_candidates_dominated": int(ag.shape[1] - len(keep)),
+        "reductions": f"rows {len(rows)} -> {ag.shape[0]}, columns {len(cols)} -> {len(keep)}",
     }
     ag = ag[:, keep].tocsr()
     log.info(
@@ -493,7 +500,7 @@ def _rel_gap(objective: float, bound: float) -> float:
     if not (math.isfinite(objective) and math.isfinite(bound)):
         return INF
     g = abs(bound - objective) / max(abs(objective), 1e-9)
-    return 0.0 if g < 1e-9 else g  # below HiGHS's own tolerances
+    return 0.0 if g < PROVEN_GAP else g  # below HiGHS's own tolerances
 
 
 # ============================================================================================
