@@ -31,14 +31,19 @@ _CHUNK = 2_000_000  # (cell, piece) pairs examined at once while building the li
 
 
 def point_segment_distance(px: Any, py: Any, ax: Any, ay: Any, bx: Any, by: Any) -> np.ndarray:
-    """Distance (m) from points ``(px, py)`` to straight pieces ``a``-``b`` (GEOS's formula), broadcast."""
+    """Distance (m) from points ``(px, py)`` to straight pieces ``a``-``b``, broadcast.
+
+    The arithmetic of GEOS's ``Distance::pointToSegment``, so the distances equal shapely's.
+    """
     dx, dy = bx - ax, by - ay
     len2 = dx * dx + dy * dy
     with np.errstate(invalid="ignore", divide="ignore"):
         r = ((px - ax) * dx + (py - ay) * dy) / len2
-        perp = np.abs((ay - py) * dx - (ax - px) * dy) / np.sqrt(len2)
-    d_a = np.hypot(px - ax, py - ay)
-    d_b = np.hypot(px - bx, py - by)
+        perp = np.abs(((ay - py) * dx - (ax - px) * dy) / len2) * np.sqrt(len2)
+    ex, ey = px - ax, py - ay
+    d_a = np.sqrt(ex * ex + ey * ey)
+    ex, ey = px - bx, py - by
+    d_b = np.sqrt(ex * ex + ey * ey)
     return np.where((len2 == 0) | (r <= 0), d_a, np.where(r >= 1, d_b, perp))
 
 

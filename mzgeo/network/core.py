@@ -126,7 +126,7 @@ class _Snapped:
     """Snap result of a set of points (arrays aligned with the input rows)."""
 
     labels: pd.Index
-    names: np.ndarray | None
+    name_col: pd.Series | None  # the points' ``name`` column, read only where needed
     status: np.ndarray  # object array of str
     seg: np.ndarray  # int64, -1 when not snapped
     t: np.ndarray  # position along the segment from u (m)
@@ -138,6 +138,12 @@ class _Snapped:
     @property
     def ok(self) -> np.ndarray:
         return self.status == "ok"
+
+    def names_at(self, idx: np.ndarray) -> np.ndarray:
+        """Names (stripped strings, ``None`` when missing or without a name column) of rows ``idx``."""
+        if self.name_col is None:
+            return np.full(len(idx), None, dtype=object)
+        return _str_values(self.name_col.iloc[idx])
 
 
 # --- the network -------------------------------------------------------------------------
@@ -354,7 +360,7 @@ class Network:
 
     # -- snapping ------------------------------------------------------------------------
 
-    def _prepare_points(self, points: Any, role: str) -> tuple[np.ndarray, pd.Index, np.ndarray | None]:
+    def _prepare_points(self, points: Any, role: str) -> tuple[np.ndarray, pd.Index, pd.Series | None]:
         if isinstance(points, gpd.GeoSeries):
             points = gpd.GeoDataFrame(geometry=points)
         if not isinstance(points, gpd.GeoDataFrame):
@@ -377,7 +383,7 @@ class Network:
             )
             geoms = geoms.copy()
             geoms[non_point] = shapely.point_on_surface(geoms[non_point])
-        names = _str_values(points["name"]) if "name" in points.columns else None
+        names = points["name"] if "name" in points.columns else None
         return geoms, points.index, names
 
     def _snap_index(self) -> dict[str, Any]:
@@ -401,11 +407,10 @@ class Network:
         return _snap.nearest(self._snap_index(), xy, md)
 
     @staticmethod
-    def _snap_cache_key(geoms: np.ndarray, max_snap: float) -> bytes:
+    def _snap_cache_key(xs: np.ndarray, ys: np.ndarray, max_snap: float) -> bytes:
         """Hash of the points' coordinates (NaN for empty/missing points) and ``max_snap`` (m)."""
         h = hashlib.blake2b(digest_size=20)
-        n = len(geoms)
-        xs, ys = _point_xy(geoms)
+        n = len(xs)
         h.update(xs.tobytes())
         h.update(ys.tobytes())
         h.update(repr((n, max_snap)).encode())
@@ -419,24 +424,25 @@ class Network:
             msg = f"max_snap_m 必须 ≥ 0，收到 {max_snap_m!r}"
             raise InputError(msg)
         cache = self._lazy.setdefault("snap_cache", OrderedDict())
-        key = self._snap_cache_key(geoms, max_snap) + (b"x" if _exact else b"k")
+        xs, ys = _point_xy(geoms)
+        key = self._snap_cache_key(xs, ys, max_snap) + (b"x" if _exact else b"k")
         if key in cache:
             cache.move_to_end(key)
             self._lazy["snap_cache_hits"] = self._lazy.get("snap_cache_hits", 0) + 1
         else:
-            cache[key] = self._snap_geoms(geoms, max_snap, exact=_exact)
+            cache[key] = self._snap_geoms(geoms, xs, ys, max_snap, exact=_exact)
             while len(cache) > _SNAP_CACHE_LAYERS:
                 cache.popitem(last=False)
         status, seg, t, access, px, py = (a.copy() for a in cache[key])
         return _Snapped(labels, names, status, seg, t, access, px, py)
 
-    def _snap_geoms(self, geoms: np.ndarray, max_snap: float, *, exact: bool) -> tuple[np.ndarray, ...]:
-        """Snap point geometries (in :attr:`crs`): status, segment, position, access, x, y."""
+    def _snap_geoms(self, geoms: np.ndarray, xs: np.ndarray, ys: np.ndarray, max_snap: float, *,
+                    exact: bool) -> tuple[np.ndarray, ...]:
+        """Snap point geometries (in :attr:`crs`, coordinates ``xs``, ``ys``): status, segment, position, access, x, y."""
         n = len(geoms)
         status = np.full(n, "too_far", dtype=object)
         seg = np.full(n, -1, np.int64)
         access = np.full(n, np.nan)
-        xs, ys = _point_xy(geoms)
         empty = ~(np.isfinite(xs) & np.isfinite(ys))
         status[empty] = "empty"
         todo = np.flatnonzero(~empty)
@@ -538,7 +544,7 @@ class Network:
                 "x": s.x,
                 "y": s.y,
                 "status": s.status.astype(str),
-                "name": s.names if s.names is not None else None,
+                "name": s.names_at(np.arange(len(s.status))) if s.name_col is not None else None,
             },
             index=s.labels,
         )
@@ -624,7 +630,7 @@ class Network:
         """Problems of a point set as a frame, and one DataWarning naming them."""
         status = s.status if status is None else status
         bad = np.flatnonzero(status != "ok")
-        names = s.names[bad] if s.names is not None else np.full(len(bad), None, dtype=object)
+        names = s.names_at(bad)
         frame = pd.DataFrame(
             {"role": role, "label": s.labels[bad].to_numpy(dtype=object) if len(bad) else [],
              "name": names, "status": status[bad].astype(str)}
