@@ -90,8 +90,7 @@ def build_index(coords: np.ndarray, offsets: np.ndarray, ids: np.ndarray) -> dic
     order = np.argsort(cid, kind="stable")
     cid, piece = cid[order], piece[order]
     ix = {
-        "ax": np.ascontiguousarray(a[:, 0]), "ay": np.ascontiguousarray(a[:, 1]),
-        "bx": np.ascontiguousarray(b[:, 0]), "by": np.ascontiguousarray(b[:, 1]),
+        "ab": np.ascontiguousarray(np.column_stack([a, b])),  # ax, ay, bx, by (one row a piece)
         "seg": seg_of, "m0": m0, "len": plen, "origin": origin, "cell": cell, "nx": nx, "ny": ny,
         "indptr": np.searchsorted(cid, np.arange(nx * ny + 1)), "piece": piece,
     }
@@ -106,7 +105,7 @@ def project(ix: dict[str, Any], piece: np.ndarray, px: np.ndarray, py: np.ndarra
     choose. Returns the distances and a mask of the pieces of zero length (no projection:
     the caller asks shapely).
     """
-    ax, ay, bx, by = (ix[k].take(piece) for k in ("ax", "ay", "bx", "by"))
+    ax, ay, bx, by = ix["ab"].take(piece, axis=0).T
     m0, ln = ix["m0"].take(piece), ix["len"].take(piece)
     dx, dy = bx - ax, by - ay
     len2 = dx * dx + dy * dy
@@ -122,7 +121,7 @@ def interpolate(ix: dict[str, Any], piece: np.ndarray, t: np.ndarray) -> tuple[n
 
     ``t`` must lie within the piece (from :func:`project`); pieces of zero length excluded.
     """
-    ax, ay, bx, by = (ix[k].take(piece) for k in ("ax", "ay", "bx", "by"))
+    ax, ay, bx, by = ix["ab"].take(piece, axis=0).T
     with np.errstate(invalid="ignore", divide="ignore"):
         frac = (t - ix["m0"].take(piece)) / ix["len"].take(piece)
     x = np.where(frac <= 0, ax, np.where(frac >= 1, bx, (bx - ax) * frac + ax))
@@ -134,8 +133,8 @@ def _candidates(ix: dict[str, Any], cid: np.ndarray, lo: np.ndarray, hi: np.ndar
                 g0: np.ndarray) -> dict[str, np.ndarray]:
     """Per-cell bound ``U`` and candidate lists (CSR ``cand_ptr``/``cand``, see the module doc)."""
     c, nx, ny, origin = ix["cell"], ix["nx"], ix["ny"], ix["origin"]
-    piece, indptr = ix["piece"], ix["indptr"]
-    g0x, g0y = (np.ascontiguousarray(g0[:, k]) for k in (0, 1))
+    piece = ix["piece"]
+    g0x, g0y = (np.ascontiguousarray(g0[:, k]) for k in (0, 1))  # lower-left cell of each piece's box
     lox, loy, hix, hiy = (np.ascontiguousarray(v[:, k]) for v in (lo, hi) for k in (0, 1))
     n_cell = nx * ny
     # bound from the pieces listed in the cell: farthest corner of the cell from the piece
@@ -143,7 +142,7 @@ def _candidates(ix: dict[str, Any], cid: np.ndarray, lo: np.ndarray, hi: np.ndar
     if len(piece):
         gy, gx = np.divmod(cid, nx)
         far = np.zeros(len(piece))
-        pab = [ix[k].take(piece) for k in ("ax", "ay", "bx", "by")]
+        pab = ix["ab"].take(piece, axis=0).T
         for ox in (0, 1):
             for oy in (0, 1):
                 far = np.maximum(far, point_segment_distance(origin[0] + (gx + ox) * c, origin[1] + (gy + oy) * c, *pab))
@@ -166,39 +165,51 @@ def _candidates(ix: dict[str, Any], cid: np.ndarray, lo: np.ndarray, hi: np.ndar
     with np.errstate(invalid="ignore"):
         rad = np.where(np.isfinite(bound), np.floor(bound / c) + 1, CAND_R + 1).astype(np.int64)
     has = rad <= CAND_R
+    # four listings of the pieces: kind 0 in the cell of the bounding box's lower-left
+    # corner only, 1 in the cells of its bottom row, 2 of its left column, 3 everywhere;
+    # the block of a cell takes kind 0 from its inner cells, 1 from its left column, 2
+    # from its bottom row and 3 from its corner, so every piece touching the block comes once
+    gy, gx = np.divmod(cid, nx)
+    fx = gx == g0x.take(piece)
+    fy = gy == g0y.take(piece)
+    ptrs, lists = [], []
+    base = 0
+    for m in (fx & fy, fy, fx, np.ones(len(piece), bool)):
+        ptrs.append(base + np.searchsorted(cid[m], np.arange(n_cell + 1)))
+        lists.append(piece[m])
+        base += int(m.sum())
+    ptr_all = np.concatenate(ptrs)
+    piece_all = np.concatenate(lists)
     counts = np.zeros(n_cell, np.int64)
     parts_c, parts_p = [], []
-    for r in range(CAND_R + 1):
+    for r in range(1, CAND_R + 1):
         cells = np.flatnonzero(has & (rad == r))
         if not len(cells):
             continue
         d = np.arange(-r, r + 1)
-        per = max(1, _CHUNK // ((2 * r + 1) ** 2 * 4))
+        ox, oy = np.tile(d, 2 * r + 1), np.repeat(d, 2 * r + 1)  # block offsets, x fastest
+        kind = np.where(ox == -r, np.where(oy == -r, 3, 1), np.where(oy == -r, 2, 0))
+        per = max(1, _CHUNK // (2 * r + 1) ** 2)
         for k in range(0, len(cells), per):
             cc = cells[k:k + per]
             cy, cx = np.divmod(cc, nx)
-            bx = cx[:, None] + np.tile(d, 2 * r + 1)[None, :]  # block cells, x fastest
-            by = cy[:, None] + np.repeat(d, 2 * r + 1)[None, :]
-            inside = (bx >= 0) & (bx < nx) & (by >= 0) & (by < ny)
-            bid = np.where(inside, by * nx + bx, 0)
-            st = indptr[bid]
-            cn = np.where(inside, indptr[bid + 1] - st, 0)
-            owner, rank = _runs(cn.ravel())  # owner: flat position in cc x block
-            p = piece.take(st.ravel().take(owner) + rank)
-            ci = owner // bx.shape[1]
-            # each piece once per cell: from the first block cell its bounding box touches
-            first = (bx.ravel().take(owner) == np.maximum(g0x.take(p), cx.take(ci) - r)) & (
-                by.ravel().take(owner) == np.maximum(g0y.take(p), cy.take(ci) - r))
-            p, ci = p[first], ci[first]
-            x0 = origin[0] + cx.take(ci) * c
-            y0 = origin[1] + cy.take(ci) * c
-            gapx = np.maximum(np.maximum(lox.take(p) - (x0 + c), x0 - hix.take(p)), 0.0)
-            gapy = np.maximum(np.maximum(loy.take(p) - (y0 + c), y0 - hiy.take(p)), 0.0)
-            keep = np.hypot(gapx, gapy) <= bound.take(cc.take(ci))
+            bx = cx[:, None] + ox[None, :]
+            by = cy[:, None] + oy[None, :]
+            use = (bx >= 0) & (bx < nx) & (by >= 0) & (by < ny)
+            at = np.where(use, kind[None, :] * (n_cell + 1) + by * nx + bx, 0)
+            st = ptr_all.take(at)
+            cn = np.where(use, ptr_all.take(at + 1) - st, 0).ravel()
+            owner, rank = _runs(cn)
+            p = piece_all.take(st.ravel().take(owner) + rank)
+            ci = owner // len(ox)
+            x0 = origin[0] + cx * c
+            y0 = origin[1] + cy * c
+            gapx = np.maximum(np.maximum(lox.take(p) - (x0 + c).take(ci), x0.take(ci) - hix.take(p)), 0.0)
+            gapy = np.maximum(np.maximum(loy.take(p) - (y0 + c).take(ci), y0.take(ci) - hiy.take(p)), 0.0)
+            keep = gapx * gapx + gapy * gapy <= (bound.take(cc) ** 2).take(ci)
             kc = cc.take(ci[keep])
-            p = p[keep]
             parts_c.append(kc)
-            parts_p.append(p.astype(np.int32))
+            parts_p.append(p[keep].astype(np.int32))
             counts += np.bincount(kc, minlength=n_cell)
     cand_ptr = np.zeros(n_cell + 1, np.int64)
     np.cumsum(counts, out=cand_ptr[1:])
@@ -217,23 +228,22 @@ def _candidates(ix: dict[str, Any], cid: np.ndarray, lo: np.ndarray, hi: np.ndar
 
 def _settle(dd: np.ndarray, pc: np.ndarray, owner: np.ndarray, gstart: np.ndarray,
             seg_of: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Per group of candidates (consecutive runs from ``gstart``; ``owner`` = group of each).
+    """Per group of candidates (consecutive runs from ``gstart``, none empty; ``owner`` = group of each).
 
     Returns the best distance, the lowest and highest segment among the near ties (within
-    :data:`TIE_M` of the best), the first nearest piece and whether it is the group's
-    only near piece.
+    :data:`TIE_M` of the best), a near piece (the nearest one where it is alone) and
+    whether it is the group's only near piece.
     """
     best = np.minimum.reduceat(dd, gstart)
-    bo = best.take(owner)
-    near = dd <= bo + TIE_M
-    sid = seg_of.take(pc)
-    lo_s = np.minimum.reduceat(np.where(near, sid, np.iinfo(np.int64).max), gstart)
-    hi_s = np.maximum.reduceat(np.where(near, sid, -1), gstart)
-    single = np.add.reduceat(near.view(np.int8), gstart) == 1
-    at = np.flatnonzero(dd == bo)
-    first = np.ones(len(at), bool)
-    first[1:] = owner.take(at[1:]) != owner.take(at[:-1])
-    return best, lo_s, hi_s, pc.take(at[first]), single
+    near = np.flatnonzero(dd <= best.take(owner) + TIE_M)  # the best itself at least, per group
+    own = owner.take(near)
+    brk = np.ones(len(own), bool)
+    brk[1:] = own[1:] != own[:-1]
+    run0 = np.flatnonzero(brk)
+    single = np.diff(np.append(run0, len(own))) == 1
+    sid = seg_of.take(pc.take(near))
+    return (best, np.minimum.reduceat(sid, run0), np.maximum.reduceat(sid, run0),
+            pc.take(near.take(run0)), single)
 
 
 def nearest(ix: dict[str, Any], xy: np.ndarray, md: float) -> tuple[np.ndarray, ...]:
@@ -262,11 +272,12 @@ def nearest(ix: dict[str, Any], xy: np.ndarray, md: float) -> tuple[np.ndarray, 
         ptr = ix["cand_ptr"]
         st = ptr[cq]
         cn = ptr[cq + 1] - st
-        owner, rank = _runs(cn)
-        pc = ix["cand"][st[owner] + rank]
-        pq = q.take(owner)
-        dd = point_segment_distance(xy[:, 0].take(pq), xy[:, 1].take(pq), *(ix[k].take(pc) for k in ("ax", "ay", "bx", "by")))
-        best, lo_s, hi_s, pk, one = _settle(dd, pc, owner, np.cumsum(cn) - cn, ix["seg"])
+        gstart = np.cumsum(cn) - cn
+        owner = np.repeat(np.arange(len(q)), cn)
+        pc = ix["cand"].take(np.repeat(st - gstart, cn) + np.arange(int(gstart[-1] + cn[-1])))
+        ppx, ppy = xy.take(q.take(owner), axis=0).T
+        dd = point_segment_distance(ppx, ppy, *ix["ab"].take(pc, axis=0).T)
+        best, lo_s, hi_s, pk, one = _settle(dd, pc, owner, gstart, ix["seg"])
         seg[q] = np.where(best <= md, hi_s, -1)
         dist[q] = best
         unsure[q] = (lo_s != hi_s) | (np.abs(best - md) <= TIE_M)
@@ -315,8 +326,8 @@ def nearest_blocks(ix: dict[str, Any], xy: np.ndarray, md: float) -> tuple[np.nd
         owner, rank = _runs(cn.ravel())
         pc = ix["piece"][st.ravel()[owner] + rank]
         q_of = np.repeat(np.arange(len(todo)), tot)
-        pq = todo.take(q_of)
-        dd = point_segment_distance(xy[:, 0].take(pq), xy[:, 1].take(pq), *(ix[k].take(pc) for k in ("ax", "ay", "bx", "by")))
+        ppx, ppy = xy.take(todo.take(q_of), axis=0).T
+        dd = point_segment_distance(ppx, ppy, *ix["ab"].take(pc, axis=0).T)
         has = tot > 0
         best = np.full(len(todo), np.inf)
         lo_s = np.full(len(todo), big)
