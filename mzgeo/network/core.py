@@ -440,11 +440,11 @@ class Network:
                     exact: bool) -> tuple[np.ndarray, ...]:
         """Snap point geometries (in :attr:`crs`, coordinates ``xs``, ``ys``): status, segment, position, access, x, y."""
         n = len(geoms)
-        status = np.full(n, "too_far", dtype=object)
+        code = np.full(n, 1, np.int8)  # position in SNAP_STATUS: too_far until snapped
         seg = np.full(n, -1, np.int64)
         access = np.full(n, np.nan)
         empty = ~(np.isfinite(xs) & np.isfinite(ys))
-        status[empty] = "empty"
+        code[empty] = 3
         todo = np.flatnonzero(~empty)
         md = None if math.isinf(max_snap) else max_snap
         piece = np.full(n, -1, np.int64)  # the one nearest piece of the segment, when known
@@ -455,7 +455,7 @@ class Network:
             hit = todo[sure]
             seg[hit] = k_seg[sure]
             access[hit] = k_dist[sure]
-            status[hit] = "ok"
+            code[hit] = 0
             piece[hit] = np.where(k_single[sure], k_piece[sure], -1)
             todo = todo[unsure]  # near ties: the exact query below decides, as before
         if len(todo):
@@ -465,14 +465,14 @@ class Network:
             hit = todo[i_in]
             seg[hit] = ids[i_tree]
             access[hit] = dist
-            status[hit] = "ok"
-        rest = np.flatnonzero((status != "ok") & ~empty)
+            code[hit] = 0
+        rest = np.flatnonzero(code == 1)
         if len(rest):
             tree_all, _ = self._tree(main_only=False)
             (j_in, _), _ = tree_all.query_nearest(geoms[rest], max_distance=md, return_distance=True,
                                                   all_matches=False)
-            status[rest[j_in]] = "island"
-        ok = np.flatnonzero(status == "ok")
+            code[rest[j_in]] = 2
+        ok = np.flatnonzero(code == 0)
         t = np.full(n, np.nan)
         px = np.full(n, np.nan)
         py = np.full(n, np.nan)
@@ -501,7 +501,7 @@ class Network:
                 snapped = shapely.line_interpolate_point(self._geoms[seg[ok[slow]]], tt[slow])
                 px[ok[slow]] = shapely.get_x(snapped)
                 py[ok[slow]] = shapely.get_y(snapped)
-        return status, seg, t, access, px, py
+        return np.array(SNAP_STATUS, dtype=object).take(code), seg, t, access, px, py
 
     def snap(self, points: Any, max_snap_m: float | None = None) -> pd.DataFrame:
         """Snap points to the nearest road segment of the main network.
