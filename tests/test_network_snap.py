@@ -103,7 +103,7 @@ def test_ties_and_statuses_are_present():
     assert set(s.status) == {"ok", "too_far", "island", "empty"}
     xy = np.column_stack(_point_xy(pts.geometry.values))
     ok = np.flatnonzero(s.status == "ok")
-    _, _, unsure = net._nearest_grid(xy[ok], 40.0)
+    unsure = net._nearest_grid(xy[ok], 40.0)[2]
     assert unsure.sum() >= 30  # nodes and cell centres: several roads at the same distance
     _assert_same(net, pts, 40.0)
 

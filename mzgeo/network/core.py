@@ -48,7 +48,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 
 from .. import settings
 from ..errors import CRSError, DataWarning, InputError, NetworkError
-from . import _graph, build, cache, isochrone, osm
+from . import _graph, _snap, build, cache, isochrone, osm
 from .build import BUILD_FIXES, _build_report_frame, _str_values
 from .isochrone import SERVICE_AREA_CELL_M
 
@@ -68,9 +68,7 @@ _STATUS_ZH = {
 }
 
 _EPS_M = 1e-6  # positions closer than this to a segment end are put on the end node (m)
-_SNAP_TIE_M = 1e-6  # nearest distances closer than this (m) are settled by the exact STRtree query
 _SNAP_CACHE_LAYERS = 8  # snapped layers kept per network
-_SNAP_GRID_R = 8  # largest block radius (cells) searched by the grid snap; farther points use the STRtree
 
 
 # --- results -------------------------------------------------------------------------------
@@ -128,7 +126,7 @@ class _Snapped:
     """Snap result of a set of points (arrays aligned with the input rows)."""
 
     labels: pd.Index
-    names: np.ndarray | None
+    name_col: pd.Series | None  # the points' ``name`` column, read only where needed
     status: np.ndarray  # object array of str
     seg: np.ndarray  # int64, -1 when not snapped
     t: np.ndarray  # position along the segment from u (m)
@@ -140,6 +138,12 @@ class _Snapped:
     @property
     def ok(self) -> np.ndarray:
         return self.status == "ok"
+
+    def names_at(self, idx: np.ndarray) -> np.ndarray:
+        """Names (stripped strings, ``None`` when missing or without a name column) of rows ``idx``."""
+        if self.name_col is None:
+            return np.full(len(idx), None, dtype=object)
+        return _str_values(self.name_col.iloc[idx])
 
 
 # --- the network -------------------------------------------------------------------------
@@ -356,7 +360,7 @@ class Network:
 
     # -- snapping ------------------------------------------------------------------------
 
-    def _prepare_points(self, points: Any, role: str) -> tuple[np.ndarray, pd.Index, np.ndarray | None]:
+    def _prepare_points(self, points: Any, role: str) -> tuple[np.ndarray, pd.Index, pd.Series | None]:
         if isinstance(points, gpd.GeoSeries):
             points = gpd.GeoDataFrame(geometry=points)
         if not isinstance(points, gpd.GeoDataFrame):
@@ -379,117 +383,34 @@ class Network:
             )
             geoms = geoms.copy()
             geoms[non_point] = shapely.point_on_surface(geoms[non_point])
-        names = _str_values(points["name"]) if "name" in points.columns else None
+        names = points["name"] if "name" in points.columns else None
         return geoms, points.index, names
 
     def _snap_index(self) -> dict[str, Any]:
-        """Uniform grid over the main network's straight pieces (lazily built).
+        """Grid of the main network's straight pieces with per-cell candidate lists (lazily built).
 
-        A piece is two consecutive vertices of a segment line; it is listed in every cell its
-        bounding box touches, so a block of cells around a point holds every piece that
-        passes within the block. Cells are half the median piece length (at least
-        ``sqrt(area / (4 pieces))``, so the grid has at most about four cells a piece).
+        See :mod:`mzgeo.network._snap`.
         """
         if "snap_index" not in self._lazy:
             _, ids = self._tree(main_only=True)
-            n_sub = np.maximum(np.diff(self._offsets)[ids] - 1, 0)
-            seg_of = np.repeat(ids, n_sub)
-            first = np.cumsum(n_sub) - n_sub
-            start = np.repeat(self._offsets[ids], n_sub) + (np.arange(int(n_sub.sum())) - np.repeat(first, n_sub))
-            a = self._coords[start]
-            b = self._coords[start + 1]
-            lo, hi = np.minimum(a, b), np.maximum(a, b)
-            origin = lo.min(axis=0) if len(a) else np.zeros(2)
-            ext = np.maximum(hi.max(axis=0) - origin, 1.0) if len(a) else np.ones(2)
-            med = float(np.median(np.hypot(*(b - a).T))) if len(a) else 1.0
-            cell = max(0.5 * med, math.sqrt(ext[0] * ext[1] / (4.0 * max(len(a), 1))), 1e-3)
-            g0 = np.floor((lo - origin) / cell).astype(np.int64)
-            g1 = np.floor((hi - origin) / cell).astype(np.int64)
-            nx, ny = (int(g1[:, 0].max()) + 1, int(g1[:, 1].max()) + 1) if len(a) else (1, 1)
-            w = g1[:, 0] - g0[:, 0] + 1
-            cnt = w * (g1[:, 1] - g0[:, 1] + 1)
-            piece = np.repeat(np.arange(len(a)), cnt)
-            local = np.arange(len(piece)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-            cid = (g0[piece, 1] + local // w[piece]) * nx + g0[piece, 0] + local % w[piece]
-            order = np.argsort(cid, kind="stable")
-            self._lazy["snap_index"] = {
-                "a": a, "b": b, "seg": seg_of, "origin": origin, "cell": cell, "nx": nx, "ny": ny,
-                "indptr": np.searchsorted(cid[order], np.arange(nx * ny + 1)), "piece": piece[order],
-            }
+            self._lazy["snap_index"] = _snap.build_index(self._coords, self._offsets, ids)
         return self._lazy["snap_index"]
 
     def _nearest_grid(self, xy: np.ndarray, md: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Nearest main-network segment of points ``xy`` (m) via the grid of pieces.
 
-        Each point looks at the pieces of the blocks of cells of Chebyshev radius 0, 1, 2,
-        4, 8 around its cell until the best exact distance is at most the distance to the
-        block's border (every closer piece has then been seen) or the border lies beyond
-        ``md``. Returns ``(seg, dist, unsure)``: segment id (-1 when farther than ``md`` m),
-        the distance (m), and a mask of points whose answer is a near tie (two segments, or
-        the ``md`` limit, within ``_SNAP_TIE_M``, or not settled within ``_SNAP_GRID_R``
-        cells), to be settled by the STRtree query.
+        Returns ``(seg, dist, unsure)``: segment id (-1 when farther than ``md`` m), the
+        distance (m), and a mask of points whose answer is a near tie (two segments, or the
+        ``md`` limit, within ``_snap.TIE_M``, or not settled within ``_snap.GRID_R`` cells),
+        to be settled by the STRtree query.
         """
-        ix = self._snap_index()
-        n = len(xy)
-        seg = np.full(n, -1, np.int64)
-        dist = np.full(n, np.inf)
-        unsure = np.zeros(n, bool)
-        c, nx, ny, indptr = ix["cell"], ix["nx"], ix["ny"], ix["indptr"]
-        f = (xy - ix["origin"]) / c
-        g = np.floor(f)
-        edge = np.minimum(f - g, g + 1 - f).min(axis=1) * c  # to the own cell's border (m)
-        g = g.astype(np.int64)
-        big = np.iinfo(np.int64).max
-        todo = np.arange(n)
-        r = 0
-        while len(todo):
-            if r > _SNAP_GRID_R:  # far from every road: the STRtree answers these few
-                unsure[todo] = True
-                break
-            d = np.arange(-r, r + 1)
-            gx, gy = np.broadcast_arrays(g[todo, 0][:, None, None] + d[None, None, :],
-                                         g[todo, 1][:, None, None] + d[None, :, None])
-            gx = gx.reshape(len(todo), -1)
-            gy = gy.reshape(len(todo), -1)
-            inside = (gx >= 0) & (gx < nx) & (gy >= 0) & (gy < ny)
-            cid = np.where(inside, gy * nx + gx, 0)
-            st = indptr[cid]
-            cn = np.where(inside, indptr[cid + 1] - st, 0)
-            tot = cn.sum(axis=1)
-            st, cn = st.ravel(), cn.ravel()
-            pc = ix["piece"][np.repeat(st - (np.cumsum(cn) - cn), cn) + np.arange(int(cn.sum()))]
-            q_of = np.repeat(np.arange(len(todo)), tot)
-            dd = _point_segment_distance(xy[todo][q_of], ix["a"][pc], ix["b"][pc])
-            has = tot > 0
-            gstart = (np.cumsum(tot) - tot)[has]
-            best = np.full(len(todo), np.inf)
-            lo_s = np.full(len(todo), big)
-            hi_s = np.full(len(todo), -1)
-            if has.any():
-                best[has] = np.minimum.reduceat(dd, gstart)
-                near = dd <= best[q_of] + _SNAP_TIE_M
-                sid = ix["seg"][pc]
-                lo_s[has] = np.minimum.reduceat(np.where(near, sid, big), gstart)
-                hi_s[has] = np.maximum.reduceat(np.where(near, sid, -1), gstart)
-            rho = r * c + edge[todo]  # every piece within rho m is in the block
-            gt = g[todo]
-            whole = (gt[:, 0] - r <= 0) & (gt[:, 0] + r >= nx - 1) & (gt[:, 1] - r <= 0) & (gt[:, 1] + r >= ny - 1)
-            done = (best + _SNAP_TIE_M <= rho) | (md + _SNAP_TIE_M < rho) | whole
-            rows = todo[done]
-            b_ = best[done]
-            seg[rows] = np.where(b_ <= md, hi_s[done], -1)
-            dist[rows] = b_
-            unsure[rows] = ((lo_s[done] != hi_s[done]) & np.isfinite(b_)) | (np.abs(b_ - md) <= _SNAP_TIE_M)
-            todo = todo[~done]
-            r = max(1, 2 * r)
-        return seg, dist, unsure
+        return _snap.nearest(self._snap_index(), xy, md)
 
     @staticmethod
-    def _snap_cache_key(geoms: np.ndarray, max_snap: float) -> bytes:
+    def _snap_cache_key(xs: np.ndarray, ys: np.ndarray, max_snap: float) -> bytes:
         """Hash of the points' coordinates (NaN for empty/missing points) and ``max_snap`` (m)."""
         h = hashlib.blake2b(digest_size=20)
-        n = len(geoms)
-        xs, ys = _point_xy(geoms)
+        n = len(xs)
         h.update(xs.tobytes())
         h.update(ys.tobytes())
         h.update(repr((n, max_snap)).encode())
@@ -503,35 +424,39 @@ class Network:
             msg = f"max_snap_m 必须 ≥ 0，收到 {max_snap_m!r}"
             raise InputError(msg)
         cache = self._lazy.setdefault("snap_cache", OrderedDict())
-        key = self._snap_cache_key(geoms, max_snap) + (b"x" if _exact else b"k")
+        xs, ys = _point_xy(geoms)
+        key = self._snap_cache_key(xs, ys, max_snap) + (b"x" if _exact else b"k")
         if key in cache:
             cache.move_to_end(key)
             self._lazy["snap_cache_hits"] = self._lazy.get("snap_cache_hits", 0) + 1
         else:
-            cache[key] = self._snap_geoms(geoms, max_snap, exact=_exact)
+            cache[key] = self._snap_geoms(geoms, xs, ys, max_snap, exact=_exact)
             while len(cache) > _SNAP_CACHE_LAYERS:
                 cache.popitem(last=False)
         status, seg, t, access, px, py = (a.copy() for a in cache[key])
         return _Snapped(labels, names, status, seg, t, access, px, py)
 
-    def _snap_geoms(self, geoms: np.ndarray, max_snap: float, *, exact: bool) -> tuple[np.ndarray, ...]:
-        """Snap point geometries (in :attr:`crs`): status, segment, position, access, x, y."""
+    def _snap_geoms(self, geoms: np.ndarray, xs: np.ndarray, ys: np.ndarray, max_snap: float, *,
+                    exact: bool) -> tuple[np.ndarray, ...]:
+        """Snap point geometries (in :attr:`crs`, coordinates ``xs``, ``ys``): status, segment, position, access, x, y."""
         n = len(geoms)
-        status = np.full(n, "too_far", dtype=object)
+        code = np.full(n, 1, np.int8)  # position in SNAP_STATUS: too_far until snapped
         seg = np.full(n, -1, np.int64)
         access = np.full(n, np.nan)
-        xs, ys = _point_xy(geoms)
         empty = ~(np.isfinite(xs) & np.isfinite(ys))
-        status[empty] = "empty"
+        code[empty] = 3
         todo = np.flatnonzero(~empty)
         md = None if math.isinf(max_snap) else max_snap
+        piece = np.full(n, -1, np.int64)  # the one nearest piece of the segment, when known
         if len(todo) and not exact:
-            k_seg, k_dist, unsure = self._nearest_grid(np.column_stack([xs[todo], ys[todo]]), max_snap)
+            k_seg, k_dist, unsure, k_piece, k_single = self._nearest_grid(
+                np.column_stack([xs[todo], ys[todo]]), max_snap)
             sure = ~unsure & (k_seg >= 0)
             hit = todo[sure]
             seg[hit] = k_seg[sure]
             access[hit] = k_dist[sure]
-            status[hit] = "ok"
+            code[hit] = 0
+            piece[hit] = np.where(k_single[sure], k_piece[sure], -1)
             todo = todo[unsure]  # near ties: the exact query below decides, as before
         if len(todo):
             tree, ids = self._tree(main_only=True)
@@ -540,28 +465,43 @@ class Network:
             hit = todo[i_in]
             seg[hit] = ids[i_tree]
             access[hit] = dist
-            status[hit] = "ok"
-        rest = np.flatnonzero((status != "ok") & ~empty)
+            code[hit] = 0
+        rest = np.flatnonzero(code == 1)
         if len(rest):
             tree_all, _ = self._tree(main_only=False)
             (j_in, _), _ = tree_all.query_nearest(geoms[rest], max_distance=md, return_distance=True,
                                                   all_matches=False)
-            status[rest[j_in]] = "island"
-        ok = np.flatnonzero(status == "ok")
+            code[rest[j_in]] = 2
+        ok = np.flatnonzero(code == 0)
         t = np.full(n, np.nan)
         px = np.full(n, np.nan)
         py = np.full(n, np.nan)
         if len(ok):
-            lines = self._geoms[seg[ok]]
-            tt = shapely.line_locate_point(lines, geoms[ok])
+            # position along the segment: from the nearest piece where it is the only one
+            # (GEOS's arithmetic on that piece), else by shapely on the whole line
+            pk = piece[ok]
+            fast = pk >= 0
+            t0 = np.full(len(ok), np.nan)
+            if fast.any():
+                ix = self._snap_index()
+                t0[fast], zero = _snap.project(ix, pk[fast], xs[ok[fast]], ys[ok[fast]])
+                fast[np.flatnonzero(fast)[zero]] = False
+            slow = np.flatnonzero(~fast)
+            if len(slow):
+                t0[slow] = shapely.line_locate_point(self._geoms[seg[ok[slow]]], geoms[ok[slow]])
             L = self._len[seg[ok]]
-            tt = np.clip(tt, 0.0, L)
+            tt = np.clip(t0, 0.0, L)
             tt = np.where(tt < _EPS_M, 0.0, np.where(L - tt < _EPS_M, L, tt))
             t[ok] = tt
-            snapped = shapely.line_interpolate_point(lines, tt)
-            px[ok] = shapely.get_x(snapped)
-            py[ok] = shapely.get_y(snapped)
-        return status, seg, t, access, px, py
+            fast &= tt == t0
+            if fast.any():
+                px[ok[fast]], py[ok[fast]] = _snap.interpolate(self._snap_index(), pk[fast], tt[fast])
+            slow = np.flatnonzero(~fast)
+            if len(slow):
+                snapped = shapely.line_interpolate_point(self._geoms[seg[ok[slow]]], tt[slow])
+                px[ok[slow]] = shapely.get_x(snapped)
+                py[ok[slow]] = shapely.get_y(snapped)
+        return np.array(SNAP_STATUS, dtype=object).take(code), seg, t, access, px, py
 
     def snap(self, points: Any, max_snap_m: float | None = None) -> pd.DataFrame:
         """Snap points to the nearest road segment of the main network.
@@ -604,7 +544,7 @@ class Network:
                 "x": s.x,
                 "y": s.y,
                 "status": s.status.astype(str),
-                "name": s.names if s.names is not None else None,
+                "name": s.names_at(np.arange(len(s.status))) if s.name_col is not None else None,
             },
             index=s.labels,
         )
@@ -690,7 +630,7 @@ class Network:
         """Problems of a point set as a frame, and one DataWarning naming them."""
         status = s.status if status is None else status
         bad = np.flatnonzero(status != "ok")
-        names = s.names[bad] if s.names is not None else np.full(len(bad), None, dtype=object)
+        names = s.names_at(bad)
         frame = pd.DataFrame(
             {"role": role, "label": s.labels[bad].to_numpy(dtype=object) if len(bad) else [],
              "name": names, "status": status[bad].astype(str)}
@@ -985,20 +925,6 @@ def _point_xy(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         xs[have] = shapely.get_x(geoms[have])
         ys[have] = shapely.get_y(geoms[have])
     return xs, ys
-
-
-def _point_segment_distance(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Distance (m) from points ``p`` to straight pieces ``a``-``b`` (GEOS's formula), broadcast."""
-    px, py = p[..., 0], p[..., 1]
-    ax, ay = a[..., 0], a[..., 1]
-    dx, dy = b[..., 0] - ax, b[..., 1] - ay
-    len2 = dx * dx + dy * dy
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = ((px - ax) * dx + (py - ay) * dy) / len2
-        perp = np.abs((ay - py) * dx - (ax - px) * dy) / np.sqrt(len2)
-    d_a = np.hypot(px - ax, py - ay)
-    d_b = np.hypot(px - b[..., 0], py - b[..., 1])
-    return np.where((len2 == 0) | (r <= 0), d_a, np.where(r >= 1, d_b, perp))
 
 
 def _obj_array(values: Any, n: int) -> np.ndarray:
