@@ -562,16 +562,26 @@ def _run(func: Callable, tasks: list[tuple], client: Any, label: str) -> list[An
 
 def _plan(
     net: Network, dem: _Snapped, fac: _Snapped, units: np.ndarray, reach: float, client: Any,
+    by: str = "demand",
 ) -> tuple[list[tuple[Any, np.ndarray, np.ndarray]], list[tuple]]:
-    """Per unit: (unit, demand positions, facility positions) and the task arguments (without kind)."""
+    """Per unit: (unit, demand positions, facility positions) and the task arguments (without kind).
+
+    ``by="demand"`` groups the demand points by unit (``units`` aligned with the demand) and
+    gives each task the facilities on its roads; ``by="facilities"`` groups the facilities
+    (``units`` aligned with them) and gives each task the demand points on its roads, so
+    each facility's search runs once in all.
+    """
     drows = np.flatnonzero(dem.ok)
     fok = np.flatnonzero(fac.ok)
     local = client is not None and _is_local(client)
+    grouped, other = (dem, fac) if by == "demand" else (fac, dem)
+    other_ok = fok if by == "demand" else drows
     parts, args = [], []
-    for unit, dpos in _groups(units, drows):
-        xy = np.column_stack([dem.x[dpos], dem.y[dpos]])
-        segs = np.union1d(_segments_within(net, xy, reach), dem.seg[dpos])
-        fpos = fok[np.isin(fac.seg[fok], segs)]
+    for unit, gpos in _groups(units, drows if by == "demand" else fok):
+        xy = np.column_stack([grouped.x[gpos], grouped.y[gpos]])
+        segs = np.union1d(_segments_within(net, xy, reach), grouped.seg[gpos])
+        opos = other_ok[np.isin(other.seg[other_ok], segs)]
+        dpos, fpos = (gpos, opos) if by == "demand" else (opos, gpos)
         ref = _net_ref(net, segs, client, local)
         parts.append((unit, dpos, fpos))
         args.append((ref, _snapped_arrays(dem, dpos, segs), _snapped_arrays(fac, fpos, segs)))
@@ -645,8 +655,8 @@ def nearest(
 def _subset(s: _Snapped, pos: np.ndarray) -> _Snapped:
     from .core import _Snapped
 
-    return _Snapped(s.labels[pos], None if s.names is None else s.names[pos], s.status[pos], s.seg[pos], s.t[pos],
-                    s.access_m[pos], s.x[pos], s.y[pos])
+    return _Snapped(s.labels[pos], None if s.name_col is None else s.name_col.iloc[pos], s.status[pos], s.seg[pos],
+                    s.t[pos], s.access_m[pos], s.x[pos], s.y[pos])
 
 
 def od(
@@ -655,9 +665,13 @@ def od(
 ) -> ODMatrix:
     """Partitioned :meth:`Network.od <mzgeo.network.Network.od>`: the same pairs within the cutoff.
 
-    Each unit's task gets its demand and every road and facility within
-    ``cutoff_minutes × 60 × top speed + max_snap_m`` of it (see the module docstring: no
-    path within the cutoff leaves the task's network); the pairs of all units are
+    The searches run from the facilities, so the facilities are grouped by unit (their
+    county code, or the polygon holding them; the demand is grouped when the facilities
+    have no county code): each unit's task gets its facilities and every road and demand
+    point within ``cutoff_minutes × 60 × top speed + max_snap_m`` of them. The bound is
+    the module's, read from the facility's end: a path of at most the cutoff never gets
+    farther than that from the facility, so no path within the cutoff leaves the task's
+    network. Each facility's search runs once in all; the pairs of all units are
     concatenated.
 
     Parameters
@@ -685,13 +699,20 @@ def od(
     fac = net._snap(facilities, max_snap_m, "facilities")
     problems = [net._report(dem, "demand"), net._report(fac, "facility")]
     reach = reach_m(net, cutoff, max_snap_m)
-    units = partition_groups(net, demand, partition)
     if not math.isfinite(reach):
         log.info("分区可达范围无界（时间上限或最高速度为无穷），使用整个路网 (unbounded reach: whole network)")
         r, c, s = net._od_snapped(fac, dem, cutoff * 60.0)
         return net._od_result(fac, dem, r, c, s, cutoff, problems)
+    # The searches run from the facilities: grouping them by unit runs each search once in
+    # all (grouping the demand would repeat a facility's search in every unit within reach).
+    # The bound is symmetric: a pair within the cutoff lies on roads within reach of the facility.
+    by = "facilities"
+    try:
+        units = partition_groups(net, facilities, partition)
+    except InputError:
+        by, units = "demand", partition_groups(net, demand, partition)
     client = get_client(executor)
-    parts, args = _plan(net, dem, fac, units, reach, client)
+    parts, args = _plan(net, dem, fac, units, reach, client, by=by)
     res = _run(_task, [("od", *a, cutoff * 60.0, settings.access_speed_mps) for a in args], client,
                f"分区计算出行时间（{len(parts)} 个分区）")
     rows, cols, secs = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0)]
