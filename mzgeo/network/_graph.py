@@ -314,20 +314,182 @@ def planar_faces(
 # --- directed edges to segments ------------------------------------------------------------
 
 
-def pair_reverse_edges(u: np.ndarray, v: np.ndarray, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pair each directed edge with its reverse (same geometry backwards) into segments.
+def pair_reverse_edges(
+    u: np.ndarray, v: np.ndarray, coords: np.ndarray, offsets: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pair each directed edge with its reverse (same line backwards) into segments.
 
     Edge ``(u, v, g)`` pairs with ``(v, u, reverse(g))``. Every edge gets a canonical key
-    ``(min(u, v), max(u, v), geometry drawn from min to max)`` and a direction flag; for a
+    ``(min(u, v), max(u, v), line drawn from min to max)`` and a direction flag; for a
     closed edge (``u == v``: a ring road, a service loop) the canonical drawing is the
     smaller of ``g`` and ``reverse(g)`` by WKB, so a two-way ring's two copies pair up
-    instead of becoming two one-way loops. A loop whose geometry is its own reverse (an
+    instead of becoming two one-way loops. A loop whose line is its own reverse (an
     out-and-back) pairs its copies in the order they come. Edges with the same key and
     direction are paired with the reverse copies in order (parallel roads of identical
-    shape). Vectorised: one sort of the keys, no loop over edges.
+    shape). Lines are compared as GEOS compares them after ``set_precision(g, 1e-9)``
+    (vertices on a 1e-9 grid, repeated vertices dropped, a line collapsed to a point is
+    empty).
 
-    Returns, per segment, the edge travelling it forward and the one travelling it
-    backward (``-1`` where that direction does not exist).
+    Vectorised: the canonical vertex sequences are hashed (one 64-bit value per edge),
+    edges are sorted once by ``(min(u, v), max(u, v), hash)`` and every group of equal
+    hashes is checked vertex by vertex against its first edge; only the closed edges are
+    compared by WKB. Should two different lines between the same nodes ever share a hash,
+    the WKB comparison of all edges (:func:`pair_reverse_edges_wkb`) decides instead.
+
+    Parameters
+    ----------
+    u, v : numpy.ndarray
+        ``(m,)`` end nodes of the directed edges.
+    coords, offsets : numpy.ndarray
+        Vertex coordinates of the edges' lines, each drawn from ``u`` to ``v``, and the
+        ``(m+1,)`` offsets into them.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Per segment (in the order of their first edge), the edge travelling it forward and
+        the one travelling it backward (``-1`` where that direction does not exist).
+    """
+    n = len(u)
+    if n == 0:
+        z = np.zeros(0, np.int64)
+        return z, z
+    u = np.asarray(u, np.int64)
+    v = np.asarray(v, np.int64)
+    counts = np.diff(offsets)
+    edge_of = np.repeat(np.arange(n), counts)
+    p = _geos_precise(coords)
+    # GEOS drops repeated vertices keeping the first of a run, in the direction it reads
+    same_prev = np.zeros(len(p), bool)
+    same_prev[1:] = (edge_of[1:] == edge_of[:-1]) & (p[1:] == p[:-1]).all(axis=1)
+    same_next = np.zeros(len(p), bool)
+    same_next[:-1] = same_prev[1:]
+    n_fwd = np.bincount(edge_of[~same_prev], minlength=n)
+    loop = u == v
+    fwd_dir = u < v  # edge runs along the canonical drawing
+    palin = np.zeros(n, bool)
+    if loop.any():
+        lp = np.flatnonzero(loop)
+        sub_c, sub_o = _subset(coords, offsets, lp)
+        g = lines_from_offsets(sub_c, sub_o)
+        g_fwd = shapely.to_wkb(shapely.set_precision(g, 1e-9), hex=True)
+        g_rev = shapely.to_wkb(shapely.set_precision(shapely.reverse(g), 1e-9), hex=True)
+        fwd_dir[lp] = g_fwd <= g_rev
+        palin[lp] = g_fwd == g_rev
+    flip = ~fwd_dir
+    # canonical vertex sequence of every edge (a collapsed line is empty)
+    keep = np.where(flip[edge_of], ~same_next, ~same_prev) & (n_fwd >= 2)[edge_of]
+    kept = np.flatnonzero(keep)
+    k_edge = edge_of[kept]
+    k_cnt = np.bincount(k_edge, minlength=n)
+    k_off = np.concatenate([[0], np.cumsum(k_cnt)])
+    within = np.arange(len(kept)) - k_off[k_edge]
+    slot = k_off[k_edge] + np.where(flip[k_edge], k_cnt[k_edge] - 1 - within, within)
+    canon = np.empty(len(kept), np.int64)
+    canon[slot] = kept
+    bits = np.ascontiguousarray(p[canon]).view(np.int64).reshape(-1, 2).view(np.uint64)
+    pos = (np.arange(len(canon)) - np.repeat(k_off[:-1], k_cnt)).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        hv = _mix64(_mix64(bits[:, 0] ^ np.uint64(0x9E3779B97F4A7C15)) + bits[:, 1] * np.uint64(0xBF58476D1CE4E5B9)
+                    + pos * np.uint64(0x94D049BB133111EB))
+    h = np.zeros(n, np.uint64)
+    ne = k_cnt > 0
+    if ne.any():
+        h[ne] = np.add.reduceat(hv, k_off[:-1][ne])
+    h ^= k_cnt.astype(np.uint64)
+    a = np.minimum(u, v)
+    b = np.maximum(u, v)
+    order = np.lexsort((h, b, a))
+    new = np.ones(n, bool)
+    new[1:] = (a[order][1:] != a[order][:-1]) | (b[order][1:] != b[order][:-1]) | (h[order][1:] != h[order][:-1])
+    gid = np.empty(n, np.int64)
+    gid[order] = np.cumsum(new) - 1
+    # every edge must have exactly the line of its group's first edge (a hash collision otherwise)
+    lead = np.empty(n, np.int64)
+    lead[order] = order[np.maximum.accumulate(np.where(new, np.arange(n), 0))]
+    ok = bool((k_cnt == k_cnt[lead]).all())
+    if ok:
+        rel = np.arange(len(canon)) - np.repeat(k_off[:-1], k_cnt)
+        e_of_slot = np.repeat(np.arange(n), k_cnt)
+        vert_lead = k_off[lead[e_of_slot]] + rel
+        ok = bool((bits == bits[vert_lead]).all())
+    if not ok:
+        log.debug("pair_reverse_edges: hash collision, comparing lines by WKB")
+        return pair_reverse_edges_wkb(u, v, lines_from_offsets(coords, offsets))
+    f = fwd_dir.copy()
+    if palin.any():  # out-and-back loops: alternate copies between the two directions
+        f[palin] = _rank_within(gid[palin], np.arange(n)[palin]) % 2 == 0
+    return _pair_ranked(gid, f)
+
+
+def _mix64(x: np.ndarray) -> np.ndarray:
+    """SplitMix64 finaliser of uint64 values (wrapping arithmetic)."""
+    with np.errstate(over="ignore"):
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return x ^ (x >> np.uint64(31))
+
+
+def _geos_precise(coords: np.ndarray) -> np.ndarray:
+    """Coordinates rounded as GEOS ``set_precision(g, 1e-9)`` rounds them.
+
+    GEOS computes ``round(c * 1e9) / 1e9`` with rounding half up (towards +inf) and keeps
+    the sign of a negative value rounded to zero (``-0.0``, which WKB tells from ``0.0``).
+    """
+    x = np.asarray(coords, float) * 1e9
+    r = np.floor(x)
+    r = r + ((x - r) >= 0.5)
+    r = np.where(r == 0, np.copysign(0.0, x), r)
+    return r / 1e9
+
+
+def _subset(coords: np.ndarray, offsets: np.ndarray, sel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Vertices and offsets of lines ``sel`` (any order) of flat coordinates."""
+    counts = np.diff(offsets)[sel]
+    start = offsets[:-1][sel]
+    idx = np.repeat(start - (np.cumsum(counts) - counts), counts) + np.arange(counts.sum())
+    return coords[idx], np.concatenate([[0], np.cumsum(counts)])
+
+
+def _rank_within(group: np.ndarray, order_key: np.ndarray) -> np.ndarray:
+    """Rank (0, 1, ...) of each item within its group, by ``order_key``."""
+    o = np.lexsort((order_key, group))
+    g = group[o]
+    start = np.ones(len(g), bool)
+    start[1:] = g[1:] != g[:-1]
+    first = np.maximum.accumulate(np.where(start, np.arange(len(g)), 0))
+    rank = np.empty(len(g), np.int64)
+    rank[o] = np.arange(len(g)) - first
+    return rank
+
+
+def _pair_ranked(gid: np.ndarray, f: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Segments from edges with group ``gid`` and direction ``f``: the k-th forward with the k-th backward."""
+    n = len(gid)
+    e = np.arange(n)
+    rank = _rank_within(gid * 2 + f, e)
+    o = np.lexsort((~f, rank, gid))  # per (group, rank): the forward edge first
+    go, ro, fo = gid[o], rank[o], f[o]
+    start = np.ones(n, bool)
+    start[1:] = (go[1:] != go[:-1]) | (ro[1:] != ro[:-1])
+    seg = np.cumsum(start) - 1
+    n_seg = int(seg[-1]) + 1
+    fwd_of = np.full(n_seg, -1, np.int64)
+    bwd_of = np.full(n_seg, -1, np.int64)
+    fwd_of[seg[fo]] = o[fo]
+    bwd_of[seg[~fo]] = o[~fo]
+    # segments formed from a backward-only edge keep that edge's direction as "forward"
+    only_b = fwd_of < 0
+    fwd_of[only_b], bwd_of[only_b] = bwd_of[only_b], -1
+    order = np.argsort(fwd_of, kind="stable")
+    return fwd_of[order], bwd_of[order]
+
+
+def pair_reverse_edges_wkb(u: np.ndarray, v: np.ndarray, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`pair_reverse_edges` comparing the lines (shapely geometries) by their WKB.
+
+    Used for lines that are not plain 2D LineStrings and when two different lines hash
+    alike; same rules and result.
     """
     n = len(u)
     if n == 0:
@@ -336,25 +498,15 @@ def pair_reverse_edges(u: np.ndarray, v: np.ndarray, geoms: np.ndarray) -> tuple
     g_fwd = shapely.to_wkb(shapely.set_precision(geoms, 1e-9), hex=True)
     g_rev = shapely.to_wkb(shapely.set_precision(shapely.reverse(geoms), 1e-9), hex=True)
     loop = u == v
-    # direction flag: True when the edge runs along the canonical drawing
     fwd_dir = np.where(loop, g_fwd <= g_rev, u < v)
     canon = np.where(fwd_dir, g_fwd, g_rev)
     palin = loop & (g_fwd == g_rev)
-    df = pd.DataFrame({"a": np.minimum(u, v), "b": np.maximum(u, v), "g": canon, "f": fwd_dir, "e": np.arange(n)})
-    if palin.any():  # out-and-back loops: alternate copies between the two directions
-        k = df[palin].groupby(["a", "g"], sort=False).cumcount().to_numpy()
-        df.loc[palin, "f"] = k % 2 == 0
-    df["rank"] = df.groupby(["a", "b", "g", "f"], sort=False).cumcount()
-    f = df[df["f"]]
-    b = df[~df["f"]]
-    m = f.merge(b, on=["a", "b", "g", "rank"], how="outer", suffixes=("_f", "_b"))
-    fwd_of = np.array(m["e_f"].fillna(-1), dtype=np.int64)
-    bwd_of = np.array(m["e_b"].fillna(-1), dtype=np.int64)
-    # segments formed from a backward-only edge keep that edge's direction as "forward"
-    only_b = fwd_of < 0
-    fwd_of[only_b], bwd_of[only_b] = bwd_of[only_b], -1
-    order = np.argsort(np.where(fwd_of >= 0, fwd_of, bwd_of), kind="stable")
-    return fwd_of[order], bwd_of[order]
+    a = np.minimum(u, v)
+    gid = pd.factorize(pd.MultiIndex.from_arrays([a, np.maximum(u, v), canon]))[0].astype(np.int64)
+    f = fwd_dir.astype(bool)
+    if palin.any():
+        f[palin] = _rank_within(gid[palin], np.arange(n)[palin]) % 2 == 0
+    return _pair_ranked(gid, f)
 
 
 # --- index labels ----------------------------------------------------------------------------
