@@ -369,13 +369,20 @@ def pair_reverse_edges(
     fwd_dir = u < v  # edge runs along the canonical drawing
     palin = np.zeros(n, bool)
     if loop.any():
-        lp = np.flatnonzero(loop)
-        sub_c, sub_o = _subset(coords, offsets, lp)
-        g = lines_from_offsets(sub_c, sub_o)
-        g_fwd = shapely.to_wkb(shapely.set_precision(g, 1e-9), hex=True)
-        g_rev = shapely.to_wkb(shapely.set_precision(shapely.reverse(g), 1e-9), hex=True)
+        # the WKB of set_precision(g) and of set_precision(reverse(g)), from the rounded vertices
+        lp = np.flatnonzero(loop & (n_fwd >= 2))
+        in_lp = np.zeros(n, bool)
+        in_lp[lp] = True
+        sel = np.flatnonzero(in_lp[edge_of] & ~same_prev)
+        g_fwd = shapely.to_wkb(shapely.linestrings(p[sel], indices=np.searchsorted(lp, edge_of[sel])), hex=True)
+        sel = np.flatnonzero(in_lp[edge_of] & ~same_next)
+        sel = sel[np.lexsort((-sel, edge_of[sel]))]  # each loop's vertices backwards
+        g_rev = shapely.to_wkb(shapely.linestrings(p[sel], indices=np.searchsorted(lp, edge_of[sel])), hex=True)
         fwd_dir[lp] = g_fwd <= g_rev
         palin[lp] = g_fwd == g_rev
+        collapsed = loop & (n_fwd < 2)  # empty both ways
+        fwd_dir[collapsed] = True
+        palin[collapsed] = True
     flip = ~fwd_dir
     # canonical vertex sequence of every edge (a collapsed line is empty)
     keep = np.where(flip[edge_of], ~same_next, ~same_prev) & (n_fwd >= 2)[edge_of]
@@ -399,27 +406,24 @@ def pair_reverse_edges(
     h ^= k_cnt.astype(np.uint64)
     a = np.minimum(u, v)
     b = np.maximum(u, v)
-    order = np.lexsort((h, b, a))
+    with np.errstate(over="ignore"):
+        h = _mix64(h ^ _mix64(a.astype(np.uint64) * np.uint64(0xD6E8FEB86659FD93) + b.astype(np.uint64)))
+    order = np.argsort(h, kind="stable")  # groups of equal hash, edges in input order within
+    hs = h[order]
     new = np.ones(n, bool)
-    new[1:] = (a[order][1:] != a[order][:-1]) | (b[order][1:] != b[order][:-1]) | (h[order][1:] != h[order][:-1])
-    gid = np.empty(n, np.int64)
-    gid[order] = np.cumsum(new) - 1
-    # every edge must have exactly the line of its group's first edge (a hash collision otherwise)
+    new[1:] = hs[1:] != hs[:-1]
+    # every edge must have the ends and line of its group's first edge (a hash collision otherwise)
     lead = np.empty(n, np.int64)
     lead[order] = order[np.maximum.accumulate(np.where(new, np.arange(n), 0))]
-    ok = bool((k_cnt == k_cnt[lead]).all())
+    ok = bool((k_cnt == k_cnt[lead]).all() and (a == a[lead]).all() and (b == b[lead]).all())
     if ok:
         rel = np.arange(len(canon)) - np.repeat(k_off[:-1], k_cnt)
-        e_of_slot = np.repeat(np.arange(n), k_cnt)
-        vert_lead = k_off[lead[e_of_slot]] + rel
+        vert_lead = k_off[lead[np.repeat(np.arange(n), k_cnt)]] + rel
         ok = bool((bits == bits[vert_lead]).all())
     if not ok:
         log.debug("pair_reverse_edges: hash collision, comparing lines by WKB")
         return pair_reverse_edges_wkb(u, v, lines_from_offsets(coords, offsets))
-    f = fwd_dir.copy()
-    if palin.any():  # out-and-back loops: alternate copies between the two directions
-        f[palin] = _rank_within(gid[palin], np.arange(n)[palin]) % 2 == 0
-    return _pair_ranked(gid, f)
+    return _pair_sorted(order, new, fwd_dir, palin)
 
 
 def _mix64(x: np.ndarray) -> np.ndarray:
@@ -438,9 +442,14 @@ def _geos_precise(coords: np.ndarray) -> np.ndarray:
     """
     x = np.asarray(coords, float) * 1e9
     r = np.floor(x)
-    r = r + ((x - r) >= 0.5)
-    r = np.where(r == 0, np.copysign(0.0, x), r)
-    return r / 1e9
+    half = x - r
+    np.greater_equal(half, 0.5, out=half)
+    r += half
+    zero = r == 0
+    if zero.any():
+        r[zero] = np.copysign(0.0, x[zero])
+    r /= 1e9
+    return r
 
 
 def _subset(coords: np.ndarray, offsets: np.ndarray, sel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -451,38 +460,43 @@ def _subset(coords: np.ndarray, offsets: np.ndarray, sel: np.ndarray) -> tuple[n
     return coords[idx], np.concatenate([[0], np.cumsum(counts)])
 
 
-def _rank_within(group: np.ndarray, order_key: np.ndarray) -> np.ndarray:
-    """Rank (0, 1, ...) of each item within its group, by ``order_key``."""
-    o = np.lexsort((order_key, group))
-    g = group[o]
-    start = np.ones(len(g), bool)
-    start[1:] = g[1:] != g[:-1]
-    first = np.maximum.accumulate(np.where(start, np.arange(len(g)), 0))
-    rank = np.empty(len(g), np.int64)
-    rank[o] = np.arange(len(g)) - first
-    return rank
+def _pair_sorted(
+    order: np.ndarray, new: np.ndarray, f: np.ndarray, palin: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Segments from grouped edges: in each group the k-th forward edge with the k-th backward one.
 
-
-def _pair_ranked(gid: np.ndarray, f: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Segments from edges with group ``gid`` and direction ``f``: the k-th forward with the k-th backward."""
-    n = len(gid)
-    e = np.arange(n)
-    rank = _rank_within(gid * 2 + f, e)
-    o = np.lexsort((~f, rank, gid))  # per (group, rank): the forward edge first
-    go, ro, fo = gid[o], rank[o], f[o]
-    start = np.ones(n, bool)
-    start[1:] = (go[1:] != go[:-1]) | (ro[1:] != ro[:-1])
-    seg = np.cumsum(start) - 1
-    n_seg = int(seg[-1]) + 1
+    ``order`` lists the edges group after group, in input order within a group; ``new``
+    flags the first of each group; ``f`` is each edge's direction. In groups of ``palin``
+    edges (out-and-back loops) the copies alternate between the two directions.
+    """
+    n = len(order)
+    grp = np.cumsum(new) - 1
+    start = np.flatnonzero(new)
+    fo = f[order].astype(bool)
+    pal = palin[order]
+    if pal.any():
+        fo[pal] = (np.arange(n) - start[grp])[pal] % 2 == 0
+    bo = ~fo
+    cf = np.cumsum(fo)
+    cb = np.cumsum(bo)
+    rank = np.where(fo, cf - cf[start][grp] + fo[start][grp], cb - cb[start][grp] + bo[start][grp]) - 1
+    size = np.diff(np.append(start, n))
+    nf = np.add.reduceat(fo.astype(np.int64), start)
+    n_seg_g = np.maximum(nf, size - nf)
+    sid = (np.cumsum(n_seg_g) - n_seg_g)[grp] + rank
+    n_seg = int(n_seg_g.sum())
     fwd_of = np.full(n_seg, -1, np.int64)
     bwd_of = np.full(n_seg, -1, np.int64)
-    fwd_of[seg[fo]] = o[fo]
-    bwd_of[seg[~fo]] = o[~fo]
+    fwd_of[sid[fo]] = order[fo]
+    bwd_of[sid[bo]] = order[bo]
     # segments formed from a backward-only edge keep that edge's direction as "forward"
     only_b = fwd_of < 0
     fwd_of[only_b], bwd_of[only_b] = bwd_of[only_b], -1
-    order = np.argsort(fwd_of, kind="stable")
-    return fwd_of[order], bwd_of[order]
+    # segments in the order of their forward edge
+    at = np.full(n, -1, np.int64)
+    at[fwd_of] = np.arange(n_seg)
+    seg_order = at[at >= 0]
+    return fwd_of[seg_order], bwd_of[seg_order]
 
 
 def pair_reverse_edges_wkb(u: np.ndarray, v: np.ndarray, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -501,12 +515,11 @@ def pair_reverse_edges_wkb(u: np.ndarray, v: np.ndarray, geoms: np.ndarray) -> t
     fwd_dir = np.where(loop, g_fwd <= g_rev, u < v)
     canon = np.where(fwd_dir, g_fwd, g_rev)
     palin = loop & (g_fwd == g_rev)
-    a = np.minimum(u, v)
-    gid = pd.factorize(pd.MultiIndex.from_arrays([a, np.maximum(u, v), canon]))[0].astype(np.int64)
-    f = fwd_dir.astype(bool)
-    if palin.any():
-        f[palin] = _rank_within(gid[palin], np.arange(n)[palin]) % 2 == 0
-    return _pair_ranked(gid, f)
+    gid = pd.factorize(pd.MultiIndex.from_arrays([np.minimum(u, v), np.maximum(u, v), canon]))[0]
+    order = np.argsort(gid, kind="stable")
+    new = np.ones(n, bool)
+    new[1:] = gid[order][1:] != gid[order][:-1]
+    return _pair_sorted(order, new, fwd_dir, palin)
 
 
 # --- index labels ----------------------------------------------------------------------------

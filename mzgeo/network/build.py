@@ -28,6 +28,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+import operator
 import time
 import warnings
 from collections.abc import Sequence
@@ -440,11 +441,11 @@ def from_networkx(
         raise NetworkError(msg)
     x, y, u, v, datas = _graph_arrays(G)
     m = len(datas)
-    geoms = np.fromiter((d.get("geometry") for d in datas), dtype=object, count=m)
+    geoms = np.fromiter([d.get("geometry") for d in datas], dtype=object, count=m)
     secs = None
     if mode is None:
         try:
-            secs = np.fromiter((d[weight] for d in datas), float, count=m)
+            secs = np.fromiter(map(operator.itemgetter(weight), datas), float, count=m)
         except KeyError as exc:
             msg = f"networkx 图有边缺少权重属性「{weight}」(edge weight missing)"
             raise NetworkError(msg) from exc
@@ -473,8 +474,8 @@ def _graph_arrays(G: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarra
     node_dicts = G.nodes.values() if not isinstance(getattr(G, "_node", None), dict) else G._node.values()
     n = len(G)
     try:
-        x = np.fromiter((d["x"] for d in node_dicts), float, count=n)
-        y = np.fromiter((d["y"] for d in node_dicts), float, count=n)
+        x = np.fromiter(map(operator.itemgetter("x"), node_dicts), float, count=n)
+        y = np.fromiter(map(operator.itemgetter("y"), node_dicts), float, count=n)
     except KeyError as exc:
         msg = "networkx 图的节点缺少 x/y 坐标属性 (nodes need x and y)"
         raise NetworkError(msg) from exc
@@ -721,8 +722,9 @@ def merge_duplicates(net: Network) -> None:
     a = np.minimum(net._u, net._v)
     b = np.maximum(net._u, net._v)
     lenr = np.round(net._len, 6)
-    order = np.lexsort((lenr, b, a))
-    same = (a[order][1:] == a[order][:-1]) & (b[order][1:] == b[order][:-1]) & (lenr[order][1:] == lenr[order][:-1])
+    ab = a * np.int64(max(len(net._node_xy), int(b.max(initial=0)) + 1)) + b  # (a, b) as one sort key
+    order = np.lexsort((lenr, ab))
+    same = (ab[order][1:] == ab[order][:-1]) & (lenr[order][1:] == lenr[order][:-1])
     if not same.any():
         return
     in_grp = np.zeros(len(order), bool)
