@@ -314,20 +314,196 @@ def planar_faces(
 # --- directed edges to segments ------------------------------------------------------------
 
 
-def pair_reverse_edges(u: np.ndarray, v: np.ndarray, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pair each directed edge with its reverse (same geometry backwards) into segments.
+def pair_reverse_edges(
+    u: np.ndarray, v: np.ndarray, coords: np.ndarray, offsets: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pair each directed edge with its reverse (same line backwards) into segments.
 
     Edge ``(u, v, g)`` pairs with ``(v, u, reverse(g))``. Every edge gets a canonical key
-    ``(min(u, v), max(u, v), geometry drawn from min to max)`` and a direction flag; for a
+    ``(min(u, v), max(u, v), line drawn from min to max)`` and a direction flag; for a
     closed edge (``u == v``: a ring road, a service loop) the canonical drawing is the
     smaller of ``g`` and ``reverse(g)`` by WKB, so a two-way ring's two copies pair up
-    instead of becoming two one-way loops. A loop whose geometry is its own reverse (an
+    instead of becoming two one-way loops. A loop whose line is its own reverse (an
     out-and-back) pairs its copies in the order they come. Edges with the same key and
     direction are paired with the reverse copies in order (parallel roads of identical
-    shape). Vectorised: one sort of the keys, no loop over edges.
+    shape). Lines are compared as GEOS compares them after ``set_precision(g, 1e-9)``
+    (vertices on a 1e-9 grid, repeated vertices dropped, a line collapsed to a point is
+    empty).
 
-    Returns, per segment, the edge travelling it forward and the one travelling it
-    backward (``-1`` where that direction does not exist).
+    Vectorised: the canonical vertex sequences are hashed (one 64-bit value per edge),
+    edges are sorted once by ``(min(u, v), max(u, v), hash)`` and every group of equal
+    hashes is checked vertex by vertex against its first edge; only the closed edges are
+    compared by WKB. Should two different lines between the same nodes ever share a hash,
+    the WKB comparison of all edges (:func:`pair_reverse_edges_wkb`) decides instead.
+
+    Parameters
+    ----------
+    u, v : numpy.ndarray
+        ``(m,)`` end nodes of the directed edges.
+    coords, offsets : numpy.ndarray
+        Vertex coordinates of the edges' lines, each drawn from ``u`` to ``v``, and the
+        ``(m+1,)`` offsets into them.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Per segment (in the order of their first edge), the edge travelling it forward and
+        the one travelling it backward (``-1`` where that direction does not exist).
+    """
+    n = len(u)
+    if n == 0:
+        z = np.zeros(0, np.int64)
+        return z, z
+    u = np.asarray(u, np.int64)
+    v = np.asarray(v, np.int64)
+    counts = np.diff(offsets)
+    edge_of = np.repeat(np.arange(n), counts)
+    p = _geos_precise(coords)
+    # GEOS drops repeated vertices keeping the first of a run, in the direction it reads
+    same_prev = np.zeros(len(p), bool)
+    same_prev[1:] = (edge_of[1:] == edge_of[:-1]) & (p[1:] == p[:-1]).all(axis=1)
+    same_next = np.zeros(len(p), bool)
+    same_next[:-1] = same_prev[1:]
+    n_fwd = np.bincount(edge_of[~same_prev], minlength=n)
+    loop = u == v
+    fwd_dir = u < v  # edge runs along the canonical drawing
+    palin = np.zeros(n, bool)
+    if loop.any():
+        # the WKB of set_precision(g) and of set_precision(reverse(g)), from the rounded vertices
+        lp = np.flatnonzero(loop & (n_fwd >= 2))
+        in_lp = np.zeros(n, bool)
+        in_lp[lp] = True
+        sel = np.flatnonzero(in_lp[edge_of] & ~same_prev)
+        g_fwd = shapely.to_wkb(shapely.linestrings(p[sel], indices=np.searchsorted(lp, edge_of[sel])), hex=True)
+        sel = np.flatnonzero(in_lp[edge_of] & ~same_next)
+        sel = sel[np.lexsort((-sel, edge_of[sel]))]  # each loop's vertices backwards
+        g_rev = shapely.to_wkb(shapely.linestrings(p[sel], indices=np.searchsorted(lp, edge_of[sel])), hex=True)
+        fwd_dir[lp] = g_fwd <= g_rev
+        palin[lp] = g_fwd == g_rev
+        collapsed = loop & (n_fwd < 2)  # empty both ways
+        fwd_dir[collapsed] = True
+        palin[collapsed] = True
+    flip = ~fwd_dir
+    # canonical vertex sequence of every edge (a collapsed line is empty)
+    keep = np.where(flip[edge_of], ~same_next, ~same_prev) & (n_fwd >= 2)[edge_of]
+    kept = np.flatnonzero(keep)
+    k_edge = edge_of[kept]
+    k_cnt = np.bincount(k_edge, minlength=n)
+    k_off = np.concatenate([[0], np.cumsum(k_cnt)])
+    within = np.arange(len(kept)) - k_off[k_edge]
+    slot = k_off[k_edge] + np.where(flip[k_edge], k_cnt[k_edge] - 1 - within, within)
+    canon = np.empty(len(kept), np.int64)
+    canon[slot] = kept
+    bits = np.ascontiguousarray(p[canon]).view(np.int64).reshape(-1, 2).view(np.uint64)
+    pos = (np.arange(len(canon)) - np.repeat(k_off[:-1], k_cnt)).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        hv = _mix64(_mix64(bits[:, 0] ^ np.uint64(0x9E3779B97F4A7C15)) + bits[:, 1] * np.uint64(0xBF58476D1CE4E5B9)
+                    + pos * np.uint64(0x94D049BB133111EB))
+    h = np.zeros(n, np.uint64)
+    ne = k_cnt > 0
+    if ne.any():
+        h[ne] = np.add.reduceat(hv, k_off[:-1][ne])
+    h ^= k_cnt.astype(np.uint64)
+    a = np.minimum(u, v)
+    b = np.maximum(u, v)
+    with np.errstate(over="ignore"):
+        h = _mix64(h ^ _mix64(a.astype(np.uint64) * np.uint64(0xD6E8FEB86659FD93) + b.astype(np.uint64)))
+    order = np.argsort(h, kind="stable")  # groups of equal hash, edges in input order within
+    hs = h[order]
+    new = np.ones(n, bool)
+    new[1:] = hs[1:] != hs[:-1]
+    # every edge must have the ends and line of its group's first edge (a hash collision otherwise)
+    lead = np.empty(n, np.int64)
+    lead[order] = order[np.maximum.accumulate(np.where(new, np.arange(n), 0))]
+    ok = bool((k_cnt == k_cnt[lead]).all() and (a == a[lead]).all() and (b == b[lead]).all())
+    if ok:
+        rel = np.arange(len(canon)) - np.repeat(k_off[:-1], k_cnt)
+        vert_lead = k_off[lead[np.repeat(np.arange(n), k_cnt)]] + rel
+        ok = bool((bits == bits[vert_lead]).all())
+    if not ok:
+        log.debug("pair_reverse_edges: hash collision, comparing lines by WKB")
+        return pair_reverse_edges_wkb(u, v, lines_from_offsets(coords, offsets))
+    return _pair_sorted(order, new, fwd_dir, palin)
+
+
+def _mix64(x: np.ndarray) -> np.ndarray:
+    """SplitMix64 finaliser of uint64 values (wrapping arithmetic)."""
+    with np.errstate(over="ignore"):
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return x ^ (x >> np.uint64(31))
+
+
+def _geos_precise(coords: np.ndarray) -> np.ndarray:
+    """Coordinates rounded as GEOS ``set_precision(g, 1e-9)`` rounds them.
+
+    GEOS computes ``round(c * 1e9) / 1e9`` with rounding half up (towards +inf) and keeps
+    the sign of a negative value rounded to zero (``-0.0``, which WKB tells from ``0.0``).
+    """
+    x = np.asarray(coords, float) * 1e9
+    r = np.floor(x)
+    half = x - r
+    np.greater_equal(half, 0.5, out=half)
+    r += half
+    zero = r == 0
+    if zero.any():
+        r[zero] = np.copysign(0.0, x[zero])
+    r /= 1e9
+    return r
+
+
+def _subset(coords: np.ndarray, offsets: np.ndarray, sel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Vertices and offsets of lines ``sel`` (any order) of flat coordinates."""
+    counts = np.diff(offsets)[sel]
+    start = offsets[:-1][sel]
+    idx = np.repeat(start - (np.cumsum(counts) - counts), counts) + np.arange(counts.sum())
+    return coords[idx], np.concatenate([[0], np.cumsum(counts)])
+
+
+def _pair_sorted(
+    order: np.ndarray, new: np.ndarray, f: np.ndarray, palin: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Segments from grouped edges: in each group the k-th forward edge with the k-th backward one.
+
+    ``order`` lists the edges group after group, in input order within a group; ``new``
+    flags the first of each group; ``f`` is each edge's direction. In groups of ``palin``
+    edges (out-and-back loops) the copies alternate between the two directions.
+    """
+    n = len(order)
+    grp = np.cumsum(new) - 1
+    start = np.flatnonzero(new)
+    fo = f[order].astype(bool)
+    pal = palin[order]
+    if pal.any():
+        fo[pal] = (np.arange(n) - start[grp])[pal] % 2 == 0
+    bo = ~fo
+    cf = np.cumsum(fo)
+    cb = np.cumsum(bo)
+    rank = np.where(fo, cf - cf[start][grp] + fo[start][grp], cb - cb[start][grp] + bo[start][grp]) - 1
+    size = np.diff(np.append(start, n))
+    nf = np.add.reduceat(fo.astype(np.int64), start)
+    n_seg_g = np.maximum(nf, size - nf)
+    sid = (np.cumsum(n_seg_g) - n_seg_g)[grp] + rank
+    n_seg = int(n_seg_g.sum())
+    fwd_of = np.full(n_seg, -1, np.int64)
+    bwd_of = np.full(n_seg, -1, np.int64)
+    fwd_of[sid[fo]] = order[fo]
+    bwd_of[sid[bo]] = order[bo]
+    # segments formed from a backward-only edge keep that edge's direction as "forward"
+    only_b = fwd_of < 0
+    fwd_of[only_b], bwd_of[only_b] = bwd_of[only_b], -1
+    # segments in the order of their forward edge
+    at = np.full(n, -1, np.int64)
+    at[fwd_of] = np.arange(n_seg)
+    seg_order = at[at >= 0]
+    return fwd_of[seg_order], bwd_of[seg_order]
+
+
+def pair_reverse_edges_wkb(u: np.ndarray, v: np.ndarray, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`pair_reverse_edges` comparing the lines (shapely geometries) by their WKB.
+
+    Used for lines that are not plain 2D LineStrings and when two different lines hash
+    alike; same rules and result.
     """
     n = len(u)
     if n == 0:
@@ -336,25 +512,14 @@ def pair_reverse_edges(u: np.ndarray, v: np.ndarray, geoms: np.ndarray) -> tuple
     g_fwd = shapely.to_wkb(shapely.set_precision(geoms, 1e-9), hex=True)
     g_rev = shapely.to_wkb(shapely.set_precision(shapely.reverse(geoms), 1e-9), hex=True)
     loop = u == v
-    # direction flag: True when the edge runs along the canonical drawing
     fwd_dir = np.where(loop, g_fwd <= g_rev, u < v)
     canon = np.where(fwd_dir, g_fwd, g_rev)
     palin = loop & (g_fwd == g_rev)
-    df = pd.DataFrame({"a": np.minimum(u, v), "b": np.maximum(u, v), "g": canon, "f": fwd_dir, "e": np.arange(n)})
-    if palin.any():  # out-and-back loops: alternate copies between the two directions
-        k = df[palin].groupby(["a", "g"], sort=False).cumcount().to_numpy()
-        df.loc[palin, "f"] = k % 2 == 0
-    df["rank"] = df.groupby(["a", "b", "g", "f"], sort=False).cumcount()
-    f = df[df["f"]]
-    b = df[~df["f"]]
-    m = f.merge(b, on=["a", "b", "g", "rank"], how="outer", suffixes=("_f", "_b"))
-    fwd_of = np.array(m["e_f"].fillna(-1), dtype=np.int64)
-    bwd_of = np.array(m["e_b"].fillna(-1), dtype=np.int64)
-    # segments formed from a backward-only edge keep that edge's direction as "forward"
-    only_b = fwd_of < 0
-    fwd_of[only_b], bwd_of[only_b] = bwd_of[only_b], -1
-    order = np.argsort(np.where(fwd_of >= 0, fwd_of, bwd_of), kind="stable")
-    return fwd_of[order], bwd_of[order]
+    gid = pd.factorize(pd.MultiIndex.from_arrays([np.minimum(u, v), np.maximum(u, v), canon]))[0]
+    order = np.argsort(gid, kind="stable")
+    new = np.ones(n, bool)
+    new[1:] = gid[order][1:] != gid[order][:-1]
+    return _pair_sorted(order, new, fwd_dir, palin)
 
 
 # --- index labels ----------------------------------------------------------------------------

@@ -25,8 +25,10 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
+import operator
 import time
 import warnings
 from collections.abc import Sequence
@@ -437,81 +439,150 @@ def from_networkx(
     elif weight is None:
         msg = "from_networkx 需要 weight（秒）或 mode='walk'/'drive' (need weight or mode)"
         raise NetworkError(msg)
-    node_ids = list(G.nodes)
-    try:
-        x = np.array([G.nodes[n]["x"] for n in node_ids], float)
-        y = np.array([G.nodes[n]["y"] for n in node_ids], float)
-    except KeyError as exc:
-        msg = "networkx 图的节点缺少 x/y 坐标属性 (nodes need x and y)"
-        raise NetworkError(msg) from exc
-    pos = {n: i for i, n in enumerate(node_ids)}
-    data = list(G.edges(data=True))
-    u = np.array([pos[a] for a, _, _ in data], np.int64)
-    v = np.array([pos[b] for _, b, _ in data], np.int64)
-    geoms = np.array([d.get("geometry") for _, _, d in data] or [], dtype=object).reshape(-1)
-    attrs = {
-        "class": np.array([_first(d.get(class_attr)) for _, _, d in data], dtype=object),
-        "name": np.array([_first(d.get(name_attr)) for _, _, d in data], dtype=object),
-        "maxspeed": np.array([_first(d.get("maxspeed")) for _, _, d in data], dtype=object),
-    }
+    x, y, u, v, datas = _graph_arrays(G)
+    m = len(datas)
+    geoms = np.fromiter([d.get("geometry") for d in datas], dtype=object, count=m)
+    secs = None
     if mode is None:
         try:
-            secs = np.array([d[weight] for _, _, d in data], float)
+            secs = np.fromiter(map(operator.itemgetter(weight), datas), float, count=m)
         except KeyError as exc:
             msg = f"networkx 图有边缺少权重属性「{weight}」(edge weight missing)"
             raise NetworkError(msg) from exc
-    else:
-        secs = None
+        except (TypeError, ValueError):  # None and the like: NaN, reported by Network as missing
+            secs = np.array([d[weight] for d in datas], float)
+    names = {"class": class_attr, "name": name_attr, "maxspeed": "maxspeed"}
+
+    def attrs(key: str, edges: np.ndarray) -> np.ndarray:
+        # read only where needed: the edges that give their segment its attributes
+        return _first_values([datas[e].get(names[key]) for e in edges.tolist()])
+
     params = {"mode": mode or "custom", "source": "networkx", "weight": weight if mode is None else None}
     return _from_directed_edges(
         x, y, u, v, geoms, secs, attrs, crs=crs, directed=G.is_directed(), mode=mode,
         speeds_kph=speeds_kph, walk_speed_mps=walk_speed_mps, params=params,
-        lengths=np.array([d.get("length", np.nan) for _, _, d in data], float),
     )
+
+
+def _graph_arrays(G: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list]:
+    """Node coordinates and directed edges of a networkx graph, read in bulk.
+
+    Returns ``(x, y, u, v, datas)``: node ``x``/``y`` in ``G.nodes`` order, edge end
+    positions and attribute dicts in ``G.edges`` order. A directed graph stored as plain
+    dicts (``DiGraph``, ``MultiDiGraph``) is read from its adjacency dicts directly.
+    """
+    node_dicts = G.nodes.values() if not isinstance(getattr(G, "_node", None), dict) else G._node.values()
+    n = len(G)
+    try:
+        x = np.fromiter(map(operator.itemgetter("x"), node_dicts), float, count=n)
+        y = np.fromiter(map(operator.itemgetter("y"), node_dicts), float, count=n)
+    except KeyError as exc:
+        msg = "networkx 图的节点缺少 x/y 坐标属性 (nodes need x and y)"
+        raise NetworkError(msg) from exc
+    pos = dict(zip(G, range(n), strict=True))
+    succ = getattr(G, "_succ", None)
+    plain_dicts = all(getattr(G, f, dict) is dict for f in (
+        "adjlist_outer_dict_factory", "adjlist_inner_dict_factory", "edge_key_dict_factory"))
+    if G.is_directed() and type(succ) is dict and plain_dicts:
+        nbrs = list(succ.values())
+        deg = np.fromiter(map(len, nbrs), np.int64, count=n)
+        inner = list(itertools.chain.from_iterable(map(dict.values, nbrs)))
+        vpos = np.fromiter(map(pos.__getitem__, itertools.chain.from_iterable(nbrs)), np.int64, count=len(inner))
+        u = np.repeat(np.arange(n, dtype=np.int64), deg)
+        if G.is_multigraph():
+            mult = np.fromiter(map(len, inner), np.int64, count=len(inner))
+            datas = list(itertools.chain.from_iterable(map(dict.values, inner)))
+            u, vpos = np.repeat(u, mult), np.repeat(vpos, mult)
+        else:
+            datas = inner
+        return x, y, u, vpos, datas
+    data = list(G.edges(data=True))
+    u = np.fromiter((pos[a] for a, _, _ in data), np.int64, count=len(data))
+    v = np.fromiter((pos[b] for _, b, _ in data), np.int64, count=len(data))
+    return x, y, u, v, [d for _, _, d in data]
+
+
+def _first_values(values: list) -> np.ndarray:
+    """Object array of the values, the first element of OSMnx list attributes (merged ways)."""
+    arr = np.fromiter(values, dtype=object, count=len(values))
+    seq = np.fromiter(map(isinstance, arr, itertools.repeat((list, tuple))), bool, count=len(arr))
+    if seq.any():
+        arr[seq] = np.fromiter(map(_first, arr[seq]), dtype=object, count=int(seq.sum()))
+    return arr
+
+
+def _metric_target(src_crs: pyproj.CRS, x: np.ndarray, y: np.ndarray) -> pyproj.CRS:
+    """Return the CRS :func:`_metric_layer` would give points ``x``, ``y`` in ``src_crs`` (none built)."""
+    if src_crs.is_projected and {a.unit_name for a in src_crs.axis_info} <= {"metre", "meter", "m"}:
+        return src_crs
+    if settings.metric_crs is not None:
+        return pyproj.CRS.from_user_input(settings.metric_crs)
+    if len(x) == 0:
+        return mcrs.metric_crs(lon=120.0)
+    lon = x
+    if not src_crs.equals(pyproj.CRS.from_epsg(4326)):
+        lon, _ = pyproj.Transformer.from_crs(src_crs, 4326, always_xy=True).transform(x, y)
+        lon = np.asarray(lon, float)
+    return mcrs.metric_crs(lon=float((np.nanmin(lon) + np.nanmax(lon)) / 2.0))
+
 
 def _from_directed_edges(
     x, y, u, v, geoms, secs, attrs, *, crs, directed, mode, speeds_kph, walk_speed_mps, params,
-    lengths=None, walk_classes=True,
+    walk_classes=True,
 ) -> Network:
     """Shared core of the networkx and OSM constructors: edges → segments.
 
+    ``geoms`` holds each edge's line drawn from ``u`` to ``v`` or ``None`` (a straight
+    line between the nodes); ``attrs`` maps ``"class"``, ``"name"``, ``"maxspeed"`` to an
+    array per edge, or is a function ``attrs(key, edges)`` giving them for some edges.
     ``walk_classes=False`` keeps every edge in ``walk`` mode (the OSM readers have
     already applied the walking rules, sidewalks and ``foot`` tags included).
     """
     src_crs = pyproj.CRS.from_user_input(crs)
-    missing = np.array([g is None for g in geoms], bool) if len(geoms) else np.zeros(0, bool)
-    geoms = geoms.copy()
-    if missing.any():
-        geoms[missing] = shapely.linestrings(
-            np.stack([np.column_stack([x[u[missing]], y[u[missing]]]),
-                      np.column_stack([x[v[missing]], y[v[missing]]])], axis=1)
-        )
-    nodes = _metric_layer(gpd.GeoDataFrame(geometry=shapely.points(x, y), crs=src_crs), "路网节点 network nodes")
-    target = pyproj.CRS.from_user_input(nodes.crs)
+    get_attr = attrs if callable(attrs) else (lambda key, edges: attrs[key][edges])
+    n_e = len(u)
+    has = ~shapely.is_missing(geoms) if n_e else np.zeros(0, bool)
+    plain = bool((shapely.get_type_id(geoms[has]) == 1).all() and not shapely.has_z(geoms[has]).any())
+    gc, gi = shapely.get_coordinates(geoms[has], return_index=True)
+    target = _metric_target(src_crs, x, y)
     if not target.equals(src_crs):
         tr = pyproj.Transformer.from_crs(src_crs, target, always_xy=True)
-        x, y = tr.transform(x, y)
-        x, y = np.asarray(x), np.asarray(y)
-        geoms = shapely.transform(geoms, lambda c: np.column_stack(tr.transform(c[:, 0], c[:, 1])))
+        x, y = (np.asarray(a, float) for a in tr.transform(x, y))
+        if len(gc):
+            gc = np.column_stack(tr.transform(gc[:, 0], gc[:, 1]))
     else:
         target = src_crs
-    n_e = len(u)
-    if directed:
-        fwd_of, bwd_of = _graph.pair_reverse_edges(u, v, geoms)
-    else:
+        tr = None
+    # every edge's vertices: its own line, or a straight line between its nodes
+    counts = np.full(n_e, 2, np.int64)
+    counts[has] = np.bincount(gi, minlength=int(has.sum()))
+    offsets = np.concatenate([[0], np.cumsum(counts)])
+    coords = np.empty((offsets[-1], 2))
+    s0 = offsets[:-1][~has]
+    coords[s0, 0], coords[s0, 1] = x[u[~has]], y[u[~has]]
+    coords[s0 + 1, 0], coords[s0 + 1, 1] = x[v[~has]], y[v[~has]]
+    if len(gc):
+        hc = counts[has]
+        coords[np.repeat(offsets[:-1][has] - (np.cumsum(hc) - hc), hc) + np.arange(len(gc))] = gc
+    if not directed:
         fwd_of = np.arange(n_e)
         bwd_of = np.arange(n_e)
-    # segment s uses the geometry of edge fwd_of[s] (or bwd_of[s] reversed if no forward)
-    base = np.where(fwd_of >= 0, fwd_of, bwd_of)
-    seg_u = np.where(fwd_of >= 0, u[base], v[base])
-    seg_v = np.where(fwd_of >= 0, v[base], u[base])
-    seg_geom = np.where(fwd_of >= 0, geoms[base], shapely.reverse(geoms[base]))
-    coords, idx = shapely.get_coordinates(seg_geom, return_index=True)
-    offsets = np.concatenate([[0], np.cumsum(np.bincount(idx, minlength=len(base)))])
+    elif plain:
+        fwd_of, bwd_of = _graph.pair_reverse_edges(u, v, coords, offsets)
+    else:  # multi-part or 3D lines: compare the (projected) shapely lines themselves
+        g = geoms.copy()
+        g[~has] = _graph.lines_from_offsets(*_graph._subset(coords, offsets, np.flatnonzero(~has)))
+        if tr is not None:
+            g[has] = shapely.transform(g[has], lambda c: np.column_stack(tr.transform(c[:, 0], c[:, 1])))
+        fwd_of, bwd_of = _graph.pair_reverse_edges_wkb(u, v, g)
+    # segment s is drawn as edge fwd_of[s] (every segment has a forward edge)
+    base = fwd_of
+    seg_u, seg_v = u[base], v[base]
+    coords, offsets = _graph._subset(coords, offsets, base)
     length = _graph.cumulative_lengths(coords, offsets)[offsets[1:] - 1]
-    cls_ = attrs["class"][base]
+    cls_ = get_attr("class", base)
     if mode is None:
-        fwd = np.where(fwd_of >= 0, secs[np.maximum(fwd_of, 0)], np.inf)
+        fwd = secs[base]
         bwd = np.where(bwd_of >= 0, secs[np.maximum(bwd_of, 0)], np.inf)
     elif mode == "walk":
         walk = _walk_speed(walk_speed_mps)
@@ -522,16 +593,13 @@ def _from_directed_edges(
     else:
         table = _speed_table(speeds_kph)
         params.update(speeds_kph=table, default_drive_speed_kph=settings.default_drive_speed_kph)
-        kph = _drive_kph(cls_, _parse_maxspeed(attrs["maxspeed"][base]), table, params)
-        t = length / (kph / 3.6)
-        fwd = np.where(fwd_of >= 0, t, np.inf)
-        bwd = np.where(bwd_of >= 0, t, np.inf)
+        kph = _drive_kph(cls_, _parse_maxspeed(get_attr("maxspeed", base)), table, params)
+        fwd = length / (kph / 3.6)
+        bwd = np.where(bwd_of >= 0, fwd, np.inf)
     keep = np.isfinite(fwd) | np.isfinite(bwd)
     if not keep.all():
         sel = np.flatnonzero(keep)
-        counts = np.diff(offsets)
-        coords = coords[np.repeat(keep, counts)]
-        offsets = np.concatenate([[0], np.cumsum(counts[sel])])
+        coords, offsets = _graph._subset(coords, offsets, sel)
         seg_u, seg_v, fwd, bwd, cls_, base = seg_u[sel], seg_v[sel], fwd[sel], bwd[sel], cls_[sel], base[sel]
     # drop nodes no segment uses
     used = np.zeros(len(x), bool)
@@ -541,7 +609,7 @@ def _from_directed_edges(
     return _network()(
         crs=target, mode=mode or "custom", node_xy=np.column_stack([x, y])[used],
         seg_u=new_id[seg_u], seg_v=new_id[seg_v], seg_fwd_s=fwd, seg_bwd_s=bwd, coords=coords,
-        offsets=offsets, road_class=cls_, name=attrs["name"][base], params=params,
+        offsets=offsets, road_class=cls_, name=get_attr("name", base), params=params,
     )
 
 # --- columns, report, speeds ------------------------------------------------------------------
@@ -654,8 +722,9 @@ def merge_duplicates(net: Network) -> None:
     a = np.minimum(net._u, net._v)
     b = np.maximum(net._u, net._v)
     lenr = np.round(net._len, 6)
-    order = np.lexsort((lenr, b, a))
-    same = (a[order][1:] == a[order][:-1]) & (b[order][1:] == b[order][:-1]) & (lenr[order][1:] == lenr[order][:-1])
+    ab = a * np.int64(max(len(net._node_xy), int(b.max(initial=0)) + 1)) + b  # (a, b) as one sort key
+    order = np.lexsort((lenr, ab))
+    same = (ab[order][1:] == ab[order][:-1]) & (lenr[order][1:] == lenr[order][:-1])
     if not same.any():
         return
     in_grp = np.zeros(len(order), bool)
