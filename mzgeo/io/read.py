@@ -323,7 +323,7 @@ def read_table(
         if container is not None:
             msg = f"{p.name}：{container}"
             raise InputError(msg)
-        return pd.read_excel(p, sheet_name=0 if sheet is None else sheet, dtype=str)
+        return pd.read_excel(p, sheet_name=0 if sheet is None else sheet, dtype=str, engine="calamine")
     if suffix not in _TABLE_SUFFIXES:
         msg = f"不支持的表格格式 {p.suffix}：请用 CSV 或 .xlsx (unsupported table format)"
         raise InputError(msg)

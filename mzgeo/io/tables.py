@@ -10,6 +10,7 @@ WKT column. Private to :mod:`mzgeo.io`: :func:`mzgeo.io.read.read_layer` calls
 from __future__ import annotations
 
 import csv
+import datetime as _dt
 import io as _stdio
 import logging
 import re
@@ -29,6 +30,9 @@ from .encoding import _column_letter, _decode, _DecodeError, _sniff_delimiter
 logger = logging.getLogger("mzgeo")
 
 _EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+#: Reader of ``.xlsx`` cells: ``"calamine"`` (compiled, default) or ``"openpyxl"`` (used for
+#: workbooks with error cells; selectable to compare the two).
+_EXCEL_ENGINE = "calamine"
 _HEADER_SCAN_ROWS = 10
 _TOTAL_WORDS = {
     w + end
@@ -128,35 +132,177 @@ def _workbook_container_problem(path: Path) -> str | None:
     )
 
 
-def _read_excel_grid(path: Path, sheet: str | int | None, add: Any) -> tuple[list[list[Any]], dict[str, Any]] | None:
-    import openpyxl
+def _read_excel_grid(path: Path, sheet: str | int | None, add: Any) -> tuple[Any, dict[str, Any]] | None:
+    """Read the cells of one worksheet with calamine (compiled); openpyxl for sheets with error cells.
 
+    Cell values are those openpyxl gives (``read_only=True, data_only=True``): formulas'
+    cached values, whole numbers as ``int``, dates as ``datetime``, empty cells as ``None``
+    (see :func:`_calamine_grid`). calamine reads error cells (``#DIV/0!``, ``#N/A``) as
+    empty; a workbook holding any is read with openpyxl, which keeps their text.
+    """
     container = _workbook_container_problem(path)
     if container is not None:
         add("error", "encrypted", container)
         return None
+    if _EXCEL_ENGINE == "openpyxl":
+        return _read_excel_grid_openpyxl(path, sheet, add)
+    from python_calamine import CalamineWorkbook, SheetTypeEnum
+
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:
+        add("error", "unreadable", f"无法打开 Excel 文件：{exc} (cannot open workbook)")
+        return None
+    try:
+        names = list(wb.sheet_names)
+        sheets = [m.name for m in wb.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+        title = _pick_sheet(names, sheets, sheet, add)
+        if title is None:
+            return None
+        try:
+            has_errors = _has_error_cells(path, title)
+        except Exception as exc:  # not a zip file, corrupt member
+            add("error", "unreadable", f"无法打开 Excel 文件：{exc} (cannot open workbook)")
+            return None
+        if has_errors:
+            return _read_excel_grid_openpyxl(path, sheet, add)
+        try:
+            rows = wb.get_sheet_by_name(title).to_python(skip_empty_area=False)
+        except Exception as exc:
+            add("error", "unreadable", f"无法读取工作表「{title}」：{exc} (cannot read sheet)")
+            return None
+    finally:
+        wb.close()
+    cells, blank = _calamine_grid(rows)
+    return cells, {"sheet": title, "blank": blank}
+
+
+def _pick_sheet(names: list[str], sheets: list[str], sheet: str | int | None, add: Any) -> str | None:
+    """Title of the worksheet asked for (``None``: the first; int: 0-based among worksheets)."""
+    if sheet is None:
+        if not sheets:
+            add("error", "empty_file", "工作簿中没有工作表 (no worksheet)")
+            return None
+        return sheets[0]
+    if isinstance(sheet, int) and not isinstance(sheet, bool):
+        if not 0 <= sheet < len(sheets):
+            add("error", "sheet_not_found", f"没有第 {sheet} 个工作表（从 0 起算）；工作表有 {'、'.join(names)}")
+            return None
+        return sheets[sheet]
+    if str(sheet) in sheets:
+        return str(sheet)
+    add("error", "sheet_not_found", f"找不到工作表「{sheet}」；工作表有 {'、'.join(names)} (sheet not found)")
+    return None
+
+
+def _sheet_members(zf: Any) -> dict[str, str]:
+    """Worksheet title → its XML member in an ``.xlsx`` (from ``xl/workbook.xml`` and its relations)."""
+    import posixpath
+    import xml.etree.ElementTree as ET
+
+    ns_main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    ns_rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    target = {}
+    for r in rels:
+        t = r.get("Target", "")
+        t = t.lstrip("/") if t.startswith("/") else posixpath.normpath(posixpath.join("xl", t))
+        target[r.get("Id")] = t
+    book = ET.fromstring(zf.read("xl/workbook.xml"))
+    return {
+        el.get("name", ""): target.get(el.get(f"{ns_rel}id", ""), "")
+        for el in book.iter(f"{ns_main}sheet")
+    }
+
+
+def _has_error_cells(path: Path, title: str) -> bool:
+    """Whether worksheet ``title`` holds an error cell (``t="e"``), by streaming its XML.
+
+    Unknown layouts (no relations found) are scanned in every worksheet member.
+    """
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        try:
+            member = _sheet_members(zf).get(title)
+        except (KeyError, SyntaxError):
+            member = None
+        names = set(zf.namelist())
+        if member in names:
+            members = [member]
+        else:
+            members = [n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+        for name in members:
+            with zf.open(name) as fh:
+                tail = b""
+                while chunk := fh.read(1 << 22):
+                    block = tail + chunk
+                    if block.find(b' t="e"') >= 0 or block.find(b" t='e'") >= 0:
+                        return True
+                    tail = block[-8:]
+    return False
+
+
+_MAX_EXACT_INT = 2.0**53
+
+
+def _calamine_grid(rows: list[list[Any]]) -> tuple[np.ndarray, np.ndarray]:
+    """Return calamine rows as the cells openpyxl reads, and the mask of blank cells.
+
+    Empty and whitespace-only text → ``None`` (both are blank cells to the reader), whole
+    floats below 2**53 → ``int`` (openpyxl reads ``<v>349</v>`` as an int), ``date`` →
+    ``datetime`` at midnight (openpyxl's type for date-formatted cells). Column by column,
+    vectorised on the cells' types.
+    """
+    n = len(rows)
+    width = max((len(r) for r in rows), default=0)
+    arr = np.empty((n, width), dtype=object)
+    if all(len(r) == width for r in rows):
+        if n and width:
+            arr[:] = rows
+    else:
+        for i, r in enumerate(rows):
+            arr[i, : len(r)] = r
+    for j in range(width):
+        col = arr[:, j]
+        types = list(map(type, col))
+        kinds = set(types)
+        if kinds == {str}:
+            col[np.fromiter((not v.strip() for v in col), dtype=bool, count=n)] = None
+            continue
+        tarr = np.array(types, dtype=object)
+        if str in kinds:
+            at = np.flatnonzero(np.equal(tarr, str))
+            col[at[np.fromiter((not v.strip() for v in col[at]), dtype=bool, count=len(at))]] = None
+        if float in kinds:
+            at = np.flatnonzero(np.equal(tarr, float))
+            f = col[at].astype(np.float64)
+            whole = (f == np.trunc(f)) & (np.abs(f) < _MAX_EXACT_INT)
+            idx = at[whole]
+            put = np.empty(len(idx), dtype=object)
+            put[:] = f[whole].astype(np.int64).tolist()
+            col[idx] = put
+        if _dt.date in kinds:
+            at = np.flatnonzero(np.equal(tarr, _dt.date))
+            col[at] = [_dt.datetime(d.year, d.month, d.day) for d in col[at]]
+    return arr, np.equal(arr, None)
+
+
+def _read_excel_grid_openpyxl(path: Path, sheet: str | int | None, add: Any) -> tuple[list[list[Any]], dict[str, Any]] | None:
+    import openpyxl
+
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
         add("error", "unreadable", f"无法打开 Excel 文件：{exc} (cannot open workbook)")
         return None
     try:
-        names = wb.sheetnames
-        if sheet is None:
-            ws = wb.worksheets[0]
-        elif isinstance(sheet, int) and not isinstance(sheet, bool):
-            if not 0 <= sheet < len(names):
-                add("error", "sheet_not_found", f"没有第 {sheet} 个工作表（从 0 起算）；工作表有 {'、'.join(names)}")
-                return None
-            ws = wb.worksheets[sheet]
-        elif str(sheet) in names:
-            ws = wb[str(sheet)]
-        else:
-            add("error", "sheet_not_found", f"找不到工作表「{sheet}」；工作表有 {'、'.join(names)} (sheet not found)")
+        title = _pick_sheet(wb.sheetnames, [ws.title for ws in wb.worksheets], sheet, add)
+        if title is None:
             return None
+        ws = wb[title]
         ws.reset_dimensions()  # some writers store wrong dimensions; read every row
         grid = [list(r) for r in ws.iter_rows(values_only=True)]
-        title = ws.title
     finally:
         wb.close()
     return grid, {"sheet": title}
@@ -179,9 +325,15 @@ def _read_table(path: Path, spec: LayerSpec, *, sheet: Any, encoding: str | None
     if got is None:
         return None
     grid, meta = got
-    width = max((len(r) for r in grid), default=0)
-    frame = pd.DataFrame([list(r) + [None] * (width - len(r)) for r in grid], dtype=object)
-    blank = _blank_frame(frame)
+    blank = meta.pop("blank", None)
+    if isinstance(grid, np.ndarray):  # calamine cells, with their blank mask
+        frame = pd.DataFrame(grid, dtype=object, copy=False)
+        width = grid.shape[1]
+    else:
+        width = max((len(r) for r in grid), default=0)
+        frame = pd.DataFrame([list(r) + [None] * (width - len(r)) for r in grid], dtype=object)
+    if blank is None:
+        blank = _blank_frame(frame)
     if width == 0 or blank.all():
         add("error", "empty_file", "文件为空 (empty file)")
         return None

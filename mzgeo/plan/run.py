@@ -43,6 +43,7 @@ __all__ = ["ANALYSIS_NAMES", "METRICS", "RunSummary", "run_plan"]
 logger = logging.getLogger("mzgeo")
 
 _DEPENDENCIES = ("numpy", "pandas", "geopandas", "shapely", "pyproj", "pyogrio", "scipy", "highspy", "openpyxl",
+                 "python-calamine", "xlsxwriter",
                  "folium", "networkx")
 #: Analysis key → Chinese name (progress lines and the manifest).
 ANALYSIS_NAMES: dict[str, str] = {
