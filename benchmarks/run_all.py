@@ -29,7 +29,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
     "build": ("bench_build.py", [], ["--quick"]),
     "excel": ("bench_excel.py", [], ["--quick"]),
     "allocate": ("bench_allocate.py", [], ["--quick"]),
-    "province": ("bench_province.py", [], ["--quick"]),
+    "province": ("bench_province.py", [], ["--scale", "4", "--scales", ""]),
 }
 
 
